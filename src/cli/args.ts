@@ -1,0 +1,28 @@
+import { ArgumentError } from '../core/errors.js';
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ArgumentError(`--${name} needs a value`);
+  return v;
+}
+
+/** A numeric option; `int` requires a whole number; `min` a lower bound. */
+export function num(values: Values, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  const s = str(values, name);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (s.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw new ArgumentError(`Expected ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''} for --${name} but received "${s}"`);
+  }
+  return n;
+}
+
+export function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
+  const s = str(values, name);
+  if (s === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(s)) throw new ArgumentError(`Expected one of ${allowed.join(', ')} for --${name} but received "${s}"`);
+  return s as T;
+}
