@@ -16,7 +16,11 @@ export function registerBuiltins(): void {
   // ---- sources (DICOM-WSI: issue 4)
 
   // ---- estimators
+  registerEstimator('lv', async (o) => (await import('./plugins/estimators/lv.js')).laplacianVariance(o));
+  registerEstimator('focuslitenn', async (o) => (await import('./plugins/estimators/focuslitenn.js')).focusLiteNN(o));
   // ---- backends
+  registerBackend('onnxruntime', async (id, o) => (await import('./plugins/backends/onnx.js')).createOnnxBackend(id, o), 10);
+  registerBackend('function', async (id, o) => (await import('./plugins/backends/function.js')).createFunctionBackend(id, o));
   void registerBackend;
   void registerEstimator;
   void registerSourceOpener;
