@@ -1,0 +1,321 @@
+/**
+ * The TIFF-family SlideSource: tiled pyramidal TIFF and BigTIFF, Aperio SVS, OME-TIFF
+ * (levels as SubIFDs or as separate pages) and single-image tiled or stripped TIFFs.
+ *
+ * Structure comes from a small IFD parser (./ifd.ts); JPEG tiles are decoded with
+ * libjpeg-turbo through sharp, deflate with node:zlib, LZW in JavaScript. Region reads follow
+ * OpenSlide: x, y in level-0 pixels, mapped to level pixels by truncating x / downsample
+ * (OpenSlide 3.4.1 truncates too, then bilinearly resamples the fractional remainder with
+ * cairo; blurmm does not resample, so at levels > 0 and positions whose x / downsample is not a
+ * whole number blurmm returns the level's own pixels where OpenSlide returns interpolated ones).
+ */
+import { ArgumentError, CorruptFileError, FormatError, NotFoundError, invalidArgument, throwIfAborted } from '../../core/errors.js';
+import type { LevelInfo, Mpp, OpenSourceOptions, RegionRequest, RgbImage, SlideSource } from '../../core/types.js';
+import { TileCache } from '../shared/tile-cache.js';
+import { readTiledRegion } from '../shared/tiled-region.js';
+import { openFileSource, type ByteSource } from './byte-source.js';
+import { decodeTile, tileLocation } from './decode.js';
+import { Tag, num, parseTiff, str, type Ifd } from './ifd.js';
+import { formatDouble, mppFromResolution, parseAperioDescription, parseOmePhysicalSize, tiffProperties } from './metadata.js';
+import { describePage, type TiffPage } from './page.js';
+
+/** default decoded-tile cache: 64 MiB */
+export const DEFAULT_TILE_CACHE_BYTES = 64 * 1024 * 1024;
+
+export interface TiffLevel extends LevelInfo {
+  readonly page: TiffPage;
+}
+
+/** Options of {@link openTiffSlide} beyond {@link OpenSourceOptions}. */
+export interface TiffOpenOptions extends OpenSourceOptions {
+  /** tiles decoded at once per region read (default 8) */
+  readonly maxInFlight?: number;
+}
+
+function allIfds(pages: readonly Ifd[]): Ifd[] {
+  const out: Ifd[] = [];
+  const walk = (i: Ifd): void => {
+    out.push(i);
+    i.children.forEach(walk);
+  };
+  pages.forEach(walk);
+  return out;
+}
+
+function sameAspect(w0: number, h0: number, w: number, h: number): boolean {
+  // sizes rounded (up or down) at each halving: allow a couple of pixels of slack per axis
+  const dx = w0 / w;
+  const dy = h0 / h;
+  return Math.abs(w * dy - w0) <= 2 * dy + 0.02 * w0 && Math.abs(h * dx - h0) <= 2 * dx + 0.02 * h0;
+}
+
+class TiffSlide implements SlideSource {
+  readonly format: string;
+  readonly path: string;
+  readonly width: number;
+  readonly height: number;
+  readonly levels: readonly TiffLevel[];
+  readonly mpp: Mpp | undefined;
+  readonly mppSource: string;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly associatedImages: readonly string[];
+  readonly #src: ByteSource;
+  readonly #cache: TileCache;
+  readonly #associated: ReadonlyMap<string, TiffPage>;
+  readonly #maxInFlight: number;
+  #closed = false;
+
+  constructor(init: {
+    format: string;
+    src: ByteSource;
+    levels: TiffLevel[];
+    mpp: Mpp | undefined;
+    mppSource: string;
+    properties: Record<string, string>;
+    associated: Map<string, TiffPage>;
+    cacheBytes: number;
+    maxInFlight: number;
+  }) {
+    this.format = init.format;
+    this.path = init.src.path;
+    this.#src = init.src;
+    this.levels = init.levels;
+    this.width = init.levels[0]!.width;
+    this.height = init.levels[0]!.height;
+    this.mpp = init.mpp;
+    this.mppSource = init.mppSource;
+    this.properties = Object.freeze(init.properties);
+    this.#associated = init.associated;
+    this.associatedImages = [...init.associated.keys()];
+    this.#cache = new TileCache(init.cacheBytes);
+    this.#maxInFlight = init.maxInFlight;
+  }
+
+  /** decoded bytes held by the tile cache */
+  get cachedBytes(): number {
+    return this.#cache.size;
+  }
+
+  async #loadTile(page: TiffPage, col: number, row: number, signal: AbortSignal | undefined): Promise<RgbImage | null> {
+    const i = row * page.tilesAcross + col;
+    const offset = page.offsets[i]!;
+    const count = page.byteCounts[i]!;
+    if (count === 0 || offset === 0) return null; // sparse TIFF: missing tile
+    if (offset + count > this.#src.size) {
+      throw new CorruptFileError(
+        `${this.path}, ${tileLocation(page, col, row)}: the tile's bytes ${offset}..${offset + count} lie past the end of the file (${this.#src.size} bytes); the file is truncated or damaged. Other tiles can still be read.`,
+        { path: this.path, location: tileLocation(page, col, row), data: { offset, byteCount: count, fileSize: this.#src.size } },
+      );
+    }
+    throwIfAborted(signal, 'tile read');
+    const raw = await this.#src.read(offset, count);
+    return decodeTile(page, raw, col, row);
+  }
+
+  #tile(key: string, page: TiffPage, col: number, row: number, signal: AbortSignal | undefined): Promise<RgbImage | null> {
+    const i = row * page.tilesAcross + col;
+    if (page.byteCounts[i] === 0 || page.offsets[i] === 0) return Promise.resolve(null);
+    return this.#cache.getOrLoad(`${key}/${col}/${row}`, async () => (await this.#loadTile(page, col, row, signal))!);
+  }
+
+  async readRegion(request: RegionRequest): Promise<RgbImage> {
+    if (this.#closed) throw new ArgumentError(`${this.path} was read after close(); open it again.`, { path: this.path });
+    if (typeof request !== 'object' || request === null) throw invalidArgument('request', 'a region request object', request);
+    const { level, x, y, width, height } = request;
+    const channels = request.channels ?? 3;
+    if (!Number.isInteger(level) || level < 0 || level >= this.levels.length) {
+      throw invalidArgument('level', `an integer level from 0 to ${this.levels.length - 1}`, level);
+    }
+    if (!Number.isInteger(x)) throw invalidArgument('x', 'an integer (level-0 pixels)', x);
+    if (!Number.isInteger(y)) throw invalidArgument('y', 'an integer (level-0 pixels)', y);
+    if (!Number.isInteger(width) || width <= 0) throw invalidArgument('width', 'a positive integer (level pixels)', width);
+    if (!Number.isInteger(height) || height <= 0) throw invalidArgument('height', 'a positive integer (level pixels)', height);
+    if (width * height > 1 << 28) throw invalidArgument('width * height', 'at most 2^28 pixels per region (read a large area in pieces)', width * height);
+    if (channels !== 3 && channels !== 4) throw invalidArgument('channels', '3 or 4', channels);
+    const L = this.levels[level]!;
+    const lx = Math.trunc(x / L.downsample);
+    const ly = Math.trunc(y / L.downsample);
+    const page = L.page;
+    const key = `L${level}`;
+    return readTiledRegion({
+      level: { width: page.width, height: page.height, tileWidth: page.tileWidth, tileHeight: page.tileHeight },
+      x: lx,
+      y: ly,
+      width,
+      height,
+      channels,
+      signal: request.signal,
+      maxInFlight: this.#maxInFlight,
+      getTile: (col, row) => this.#tile(key, page, col, row, request.signal),
+    });
+  }
+
+  async readAssociatedImage(name: string, options: { signal?: AbortSignal } = {}): Promise<RgbImage> {
+    const page = this.#associated.get(name);
+    if (!page) {
+      throw new NotFoundError(`${this.path} has no associated image "${name}"; it has: ${this.associatedImages.join(', ') || '(none)'}.`, { path: this.path });
+    }
+    return readTiledRegion({
+      level: { width: page.width, height: page.height, tileWidth: page.tileWidth, tileHeight: page.tileHeight },
+      x: 0,
+      y: 0,
+      width: page.width,
+      height: page.height,
+      channels: 3,
+      signal: options.signal,
+      getTile: (col, row) => this.#loadTile(page, col, row, options.signal),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cache.clear();
+    await this.#src.close();
+  }
+}
+
+/**
+ * Opens a TIFF-family slide. Reads structure only (IFDs, tile tables, metadata); pixels are
+ * decoded per region on demand, through a bounded LRU cache of `options.tileCacheBytes`
+ * (default 64 MiB).
+ *
+ * @example
+ * const slide = await openTiffSlide('slide.svs');
+ * const rgb = await slide.readRegion({ level: 0, x: 1000, y: 2000, width: 512, height: 512 });
+ */
+export async function openTiffSlide(path: string, options: TiffOpenOptions = {}): Promise<SlideSource> {
+  const cacheBytes = options.tileCacheBytes ?? DEFAULT_TILE_CACHE_BYTES;
+  if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) throw invalidArgument('tileCacheBytes', 'a number of bytes >= 0', cacheBytes);
+  const maxInFlight = options.maxInFlight ?? 8;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidArgument('maxInFlight', 'a positive integer', maxInFlight);
+  throwIfAborted(options.signal, 'slide open');
+  const src = await openFileSource(path);
+  try {
+    return await build(src, cacheBytes, maxInFlight);
+  } catch (err) {
+    await src.close();
+    throw err;
+  }
+}
+
+async function build(src: ByteSource, cacheBytes: number, maxInFlight: number): Promise<SlideSource> {
+  const path = src.path;
+  const tiff = await parseTiff(src);
+  const first = tiff.pages[0]!;
+  const desc0 = str(first, Tag.ImageDescription);
+  const aperio = parseAperioDescription(desc0);
+  const isOme = desc0 !== undefined && /<OME[\s>]/.test(desc0);
+
+  // pages kept out of the pyramid: Aperio thumbnail (page 1 when stripped), label, macro
+  const associated = new Map<string, TiffPage>();
+  const excluded = new Set<Ifd>();
+  if (aperio) {
+    tiff.pages.forEach((ifd, i) => {
+      if (i === 0) return;
+      const d = str(ifd, Tag.ImageDescription) ?? '';
+      const tiled = ifd.tags.has(Tag.TileWidth);
+      let name: string | undefined;
+      if (/\blabel\b/i.test(d.split('\n').pop() ?? '')) name = 'label';
+      else if (/\bmacro\b/i.test(d.split('\n').pop() ?? '')) name = 'macro';
+      else if (i === 1 && !tiled) name = 'thumbnail';
+      if (name) {
+        excluded.add(ifd);
+        try {
+          associated.set(name, describePage(path, ifd, src.size));
+        } catch {
+          // an unreadable associated image is left out rather than failing the slide
+        }
+      }
+    });
+  }
+
+  // candidate pyramid pages: every tiled page (main chain and SubIFDs) not excluded and not a mask
+  const candidates: TiffPage[] = [];
+  const errors: unknown[] = [];
+  const all = allIfds(tiff.pages).filter((i) => !excluded.has(i) && (num(i, Tag.NewSubfileType, 0) & 4) === 0);
+  for (const ifd of all) {
+    if (!ifd.tags.has(Tag.TileWidth)) continue;
+    try {
+      candidates.push(describePage(path, ifd, src.size));
+    } catch (err) {
+      errors.push(err);
+      if (ifd === first) throw err;
+    }
+  }
+  if (candidates.length === 0) {
+    // an untiled TIFF: the first page, read by strips, as a one-level slide
+    if (errors.length) throw errors[0];
+    candidates.push(describePage(path, first, src.size));
+  }
+  // level 0: the largest page (by area), preferring the main chain's full-resolution pages
+  const base = [...candidates].sort((a, b) => b.width * b.height - a.width * a.height || a.ifd.page - b.ifd.page)[0]!;
+  const pyramid: TiffPage[] = [];
+  for (const p of [...candidates].sort((a, b) => b.width - a.width || b.height - a.height || a.ifd.page - b.ifd.page)) {
+    if (p.width > base.width || p.height > base.height) continue;
+    if (!sameAspect(base.width, base.height, p.width, p.height)) continue;
+    if (pyramid.some((q) => q.width === p.width && q.height === p.height)) continue;
+    pyramid.push(p);
+  }
+  if (pyramid[0] !== base) throw new FormatError(`${path}: could not identify the full-resolution page`, { path });
+
+  // microns per pixel: the format's own metadata, then the TIFF resolution tags, else unknown
+  let mpp: Mpp | undefined;
+  let mppSource = 'unknown';
+  const aperioMpp = aperio?.['MPP'] !== undefined ? Number(aperio['MPP']) : NaN;
+  if (aperioMpp > 0 && Number.isFinite(aperioMpp)) {
+    mpp = { x: aperioMpp, y: aperioMpp };
+    mppSource = 'aperio MPP';
+  } else if (isOme && desc0) {
+    const ome = parseOmePhysicalSize(desc0);
+    mpp = ome.mpp;
+    mppSource = ome.mpp ? ome.note : 'unknown';
+  }
+  if (!mpp) {
+    const r = mppFromResolution(base.ifd);
+    mpp = r.mpp;
+    mppSource = r.mpp ? r.note : r.note.startsWith('unknown') ? r.note : 'unknown';
+  }
+
+  const levels: TiffLevel[] = pyramid.map((page, index) => {
+    const downsample = index === 0 ? 1 : (base.width / page.width + base.height / page.height) / 2;
+    return {
+      index,
+      width: page.width,
+      height: page.height,
+      downsample,
+      mpp: mpp ? { x: mpp.x * downsample, y: mpp.y * downsample } : undefined,
+      tileWidth: page.tileWidth,
+      tileHeight: page.tileHeight,
+      page,
+    };
+  });
+
+  const format = aperio ? 'aperio' : isOme ? 'ome-tiff' : 'generic-tiff';
+  const properties: Record<string, string> = { ...tiffProperties(first) };
+  if (desc0 !== undefined) properties['openslide.comment'] = desc0;
+  properties['openslide.vendor'] = format;
+  properties['openslide.level-count'] = String(levels.length);
+  levels.forEach((l, i) => {
+    properties[`openslide.level[${i}].width`] = String(l.width);
+    properties[`openslide.level[${i}].height`] = String(l.height);
+    properties[`openslide.level[${i}].downsample`] = formatDouble(l.downsample);
+    properties[`openslide.level[${i}].tile-width`] = String(l.tileWidth);
+    properties[`openslide.level[${i}].tile-height`] = String(l.tileHeight);
+  });
+  if (aperio) {
+    for (const [k, v] of Object.entries(aperio)) properties[`aperio.${k}`] = v;
+    if (aperio['AppMag'] !== undefined) properties['openslide.objective-power'] = aperio['AppMag'];
+    if (aperio['MPP'] !== undefined) {
+      properties['openslide.mpp-x'] = aperio['MPP'];
+      properties['openslide.mpp-y'] = aperio['MPP'];
+    }
+  } else if (mpp) {
+    properties['openslide.mpp-x'] = formatDouble(mpp.x);
+    properties['openslide.mpp-y'] = formatDouble(mpp.y);
+  }
+  properties['blurmm.mpp-source'] = mppSource;
+  if (tiff.bigTiff) properties['blurmm.bigtiff'] = 'true';
+
+  return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight });
+}
