@@ -1,7 +1,90 @@
-/** Placeholder until the WebAssembly SIMD kernel lands: no WASM kernel available. */
+/**
+ * The WebAssembly SIMD kernel of the variance of the Laplacian (source: lv-kernel.wat).
+ * Instantiated synchronously, once, from the base64 in lv-kernel.wasm.ts: no file reads and
+ * no downloads at run time. Its memory grows to the largest tile seen and is reused, so the
+ * hot path allocates nothing.
+ */
+import { LV_KERNEL_WASM_BASE64 } from './lv-kernel.wasm.js';
+import { lvSumsJs } from './lv-js.js';
+
+/** Writes S1 = sum(lap) to out[0] and S2 = sum(lap^2) to out[1] (exact integers). */
 export type LvSums = (data: Uint8Array, width: number, height: number, channels: 3 | 4, out: Float64Array) => void;
+
+/** The slice of the WebAssembly JS API used here (the project's lib has no DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
+}
+
+interface Instance {
+  readonly lv: (inPtr: number, width: number, height: number, channels: number, ring: number, rowBytes: number) => void;
+  readonly memory: WasmMemory;
+  bytes: Uint8Array;
+  f64: Float64Array;
+}
+
+/** start of the gray-row ring (below: the result and the tail-mask table) */
+const RING = 1024;
+/** readable bytes the kernel may touch after the pixels (it reads 16 bytes per 4 pixels) */
+const SLACK = 64;
+const PAGE = 65536;
+/** images beyond this go to the JS kernel rather than growing the memory past 2 GiB */
+const MAX_BYTES = 2 ** 31;
+
+let instance: Instance | null | undefined;
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function instantiate(): Instance | null {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined) return null;
+  const bytes = decodeBase64(LV_KERNEL_WASM_BASE64);
+  // validate() fails when the engine lacks SIMD; the JS kernel is used then
+  if (!wasm.validate(bytes)) return null;
+  const inst = new wasm.Instance(new wasm.Module(bytes), {});
+  const memory = inst.exports.memory as WasmMemory;
+  return {
+    lv: inst.exports.lv as Instance['lv'],
+    memory,
+    bytes: new Uint8Array(memory.buffer),
+    f64: new Float64Array(memory.buffer, 0, 2),
+  };
+}
+
+function sumsWasm(data: Uint8Array, width: number, height: number, channels: 3 | 4, out: Float64Array): void {
+  const k = instance!;
+  // one ring row: elements 0..w+1 plus the SIMD overrun (up to w+9), 16-byte aligned
+  const rowBytes = ((width + 16 + 7) & ~7) * 2;
+  const pixels = width * height * channels;
+  const inPtr = (RING + 3 * rowBytes + 15) & ~15;
+  const need = inPtr + pixels + SLACK;
+  if (need > MAX_BYTES) {
+    lvSumsJs(data, width, height, channels, out);
+    return;
+  }
+  if (need > k.memory.buffer.byteLength) {
+    k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / PAGE));
+    k.bytes = new Uint8Array(k.memory.buffer);
+    k.f64 = new Float64Array(k.memory.buffer, 0, 2);
+  }
+  k.bytes.set(data.length === pixels ? data : data.subarray(0, pixels), inPtr);
+  k.lv(inPtr, width, height, channels, RING, rowBytes);
+  out[0] = k.f64[0]!;
+  out[1] = k.f64[1]!;
+}
 
 /** The WebAssembly SIMD kernel, or undefined when the runtime cannot run it. */
 export function loadLvWasmKernel(): LvSums | undefined {
-  return undefined;
+  if (instance === undefined) instance = instantiate();
+  return instance === null ? undefined : sumsWasm;
 }
