@@ -116,9 +116,9 @@ export function boxMean(rgb: Uint8Array, width: number, height: number, f: numbe
           s1 += rgb[p + 1]!;
           s2 += rgb[p + 2]!;
         }
-        sums[bx * 3] += s0;
-        sums[bx * 3 + 1] += s1;
-        sums[bx * 3 + 2] += s2;
+        sums[bx * 3] = sums[bx * 3]! + s0;
+        sums[bx * 3 + 1] = sums[bx * 3 + 1]! + s1;
+        sums[bx * 3 + 2] = sums[bx * 3 + 2]! + s2;
       }
     }
     for (let i = 0; i < w * 3; i++) out[by * w * 3 + i] = Math.floor((sums[i]! + half) / (f * f));
