@@ -122,6 +122,13 @@ export function validateConfig(input: unknown, options: { baseDir?: string; orig
     );
   }
   const config = doc as BlurmmConfig;
+  // ajv fills no defaults inside oneOf branches: complete the preset here
+  const routing = config.routing as { preset?: string; output?: string; sharpAbove?: number; severeBelow?: number };
+  if (routing.preset !== undefined) {
+    routing.output ??= 'lv';
+    routing.sharpAbove ??= 25;
+    routing.severeBelow ??= 2;
+  }
   const ids = new Set<string>();
   config.models.forEach((m, i) => {
     if (ids.has(m.id)) throw new ConfigError(`config /models/${i}/id "${m.id}" is used twice; model ids must be unique`, [{ pointer: `/models/${i}/id`, message: 'duplicate id' }]);

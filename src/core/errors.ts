@@ -62,7 +62,8 @@ export class ConfigError extends BlurmmError {
   /** every validation problem, each with its JSON pointer */
   readonly issues: readonly { pointer: string; message: string }[];
   constructor(message: string, issues: readonly { pointer: string; message: string }[], details: BlurmmErrorDetails = {}) {
-    super('E_CONFIG', message, { ...details, pointer: details.pointer ?? issues[0]?.pointer });
+    const pointer = details.pointer ?? issues[0]?.pointer;
+    super('E_CONFIG', message, pointer === undefined ? details : { ...details, pointer });
     this.issues = issues;
   }
 }

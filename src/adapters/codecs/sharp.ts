@@ -1,12 +1,13 @@
 import { DependencyError } from '../../core/errors.js';
 
-type SharpModule = typeof import('sharp');
+/** the sharp function (the package's default export) */
+export type SharpModule = typeof import('sharp').default;
 let pending: Promise<SharpModule> | undefined;
 
 /** Loads sharp on first use, so `import 'blurmm'` does not pull in native code. */
 export function loadSharp(): Promise<SharpModule> {
   pending ??= import('sharp').then(
-    (m) => ((m as unknown as { default?: SharpModule }).default ?? m) as SharpModule,
+    (m) => ((m as unknown as { default?: SharpModule }).default ?? (m as unknown as SharpModule)),
     (cause: unknown) => {
       pending = undefined;
       throw new DependencyError(
