@@ -16,7 +16,7 @@ Writes test/fixtures/dicom/*.dcm. Every file is a tiny VL Whole Slide Microscopy
 - jpeg-ybr-2frag.dcm: as above with a BOT and each frame in 2 fragments
 - positions-no-dimorg.dcm: native RGB, frames shuffled, per-frame PlanePositionSlide, no
   DimensionOrganizationType (as OrthancWSIDicomizer writes)
-- frames-past-end.dcm: NumberOfFrames 8 but only 6 frames in the pixel data (no BOT)
+- frames-past-end.dcm: NumberOfFrames 6 but only 4 frames in the pixel data (no BOT)
 - truncated-pixels.dcm: jpeg-ybr-nobot.dcm cut in the middle of its last frame
 - truncated-header.dcm: native-rgb.dcm cut at byte 400 (inside the dataset)
 - not-wsi.dcm: a Secondary Capture image (not WSI)
@@ -56,7 +56,9 @@ def tiles(img):
 def jpeg(tile):
     ok, buf = cv2.imencode('.jpg', cv2.cvtColor(tile, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
     assert ok
-    return buf.tobytes()
+    data = buf.tobytes()
+    # even length: pydicom 2.3's encapsulate_extended computes offsets without item padding
+    return data + b'\0' if len(data) % 2 else data
 
 
 def base(name, ts, sop_suffix, photometric='RGB', sop_class=WSI):
@@ -161,8 +163,7 @@ def main():
     save(ds, 'positions-no-dimorg.dcm')
 
     ds = base('frames-past-end.dcm', JPEGBaseline8Bit, '7', 'YBR_FULL_422')
-    ds.NumberOfFrames = NX * NY + 2
-    ds.PixelData = encapsulate(jpegs, has_bot=False)
+    ds.PixelData = encapsulate(jpegs[:4], has_bot=False)
     ds['PixelData'].is_undefined_length = True
     ds['PixelData'].VR = 'OB'
     save(ds, 'frames-past-end.dcm')

@@ -129,6 +129,7 @@ async function decodeWasm(codec: 'j2k' | 'htj2k' | 'jpegls', bytes: Uint8Array, 
     decoder.getEncodedBuffer(bytes.length).set(bytes);
     decoder.decode();
     const info = decoder.getFrameInfo();
+    if (!(info.width > 0 && info.height > 0 && info.componentCount > 0)) throw new Error(`the stream gave no image (${info.width}x${info.height}, ${info.componentCount} components); it is damaged or truncated`);
     // copy out of the WebAssembly heap before the decoder is freed
     const data = decoder.getDecodedBuffer().slice();
     const planar = codec === 'jpegls' && info.componentCount > 1 && decoder.getInterleaveMode?.() === 0;

@@ -25,8 +25,10 @@ export interface FrameReader {
 interface FrameSpan {
   readonly start: number;
   readonly end: number | undefined;
-  /** with no end: the frame is exactly one fragment (EOT without lengths) */
+  /** with no end: the frame is exactly one fragment (Extended Offset Table) */
   readonly single?: boolean;
+  /** expected fragment length (EOT lengths), so one read usually suffices */
+  readonly hint?: number;
 }
 
 function u32(b: Uint8Array, at: number): number {
@@ -76,6 +78,12 @@ async function readSpan(ctx: IndexContext, span: FrameSpan, frame: number): Prom
       parts.push(buf.subarray(p + 8, p + 8 + len));
       p += 8 + len;
     }
+  } else if (span.single && span.hint !== undefined) {
+    // one fragment; its item length may exceed the EOT length by a padding byte
+    const buf = await ctx.source.read(span.start, Math.min(8 + span.hint + 1, ctx.source.size - span.start));
+    const len = u32(buf, 4);
+    if (u32(buf, 0) !== ITEM) throw corrupt(ctx, `bad fragment item at byte ${span.start}; the Extended Offset Table is wrong or the pixel data damaged`, frame);
+    parts.push(len <= buf.length - 8 ? buf.subarray(8, 8 + len) : await ctx.source.read(span.start + 8, len));
   } else {
     let p = span.start;
     for (;;) {
@@ -146,7 +154,7 @@ export async function indexFrames(source: ByteSource, header: Part10Header, wher
       const start = firstFragment + u64(eot, 8 * i);
       // with the EOT each frame is one fragment: item header + its length
       const len = eotLengths && eotLengths.length >= 8 * numberOfFrames ? u64(eotLengths, 8 * i) : undefined;
-      spans.push(len === undefined ? { start, end: undefined, single: true } : { start, end: start + 8 + len });
+      spans.push(len === undefined ? { start, end: undefined, single: true } : { start, end: undefined, single: true, hint: len });
     }
   } else if (botLen >= 4 * numberOfFrames && botLen > 0) {
     kind = 'basic-offset-table';
@@ -181,18 +189,19 @@ async function scanFragments(ctx: IndexContext, first: number): Promise<FrameSpa
   const headAt = async (at: number): Promise<Uint8Array> => {
     if (at >= blockAt && at + 12 <= blockAt + block.length) return block.subarray(at - blockAt, at - blockAt + 12);
     const n = Math.min(64 * 1024, source.size - at);
-    if (n < 8) throw corrupt(ctx, `the pixel data ends at byte ${source.size} without a sequence delimiter; the file is truncated`);
+    if (n < 8) return new Uint8Array(0);
     block = await source.read(at, n);
     blockAt = at;
     return block.subarray(0, Math.min(12, n));
   };
   for (;;) {
     const head = await headAt(p);
+    if (head.length < 8) break; // the file ends inside the pixel data (truncated): keep what was found
     const tag = u32(head, 0);
     const len = u32(head, 4);
     if (tag === SEQ_DELIM) break;
     if (tag !== ITEM) throw corrupt(ctx, `bad fragment item at byte ${p} while scanning the pixel data; the file is damaged`);
-    if (p + 8 + len > source.size) throw corrupt(ctx, `fragment at byte ${p} (${len} bytes) runs past the end of the file (${source.size} bytes); the file is truncated`);
+    // a fragment cut by the end of the file is kept: reading its frame reports the truncation
     fragments.push({ start: p, end: p + 8 + len, imageStart: head.length >= 12 && isImageStart(head.subarray(8)) });
     p += 8 + len;
     if (p >= source.size) break; // tolerate a missing delimiter at EOF
