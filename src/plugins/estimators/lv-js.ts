@@ -1,8 +1,9 @@
 /**
  * Pure-JS kernel of the variance of the Laplacian (the fallback, and the reference the
- * WebAssembly kernel is tested against). One pass over the pixels: each row is converted to
- * OpenCV's 15-bit gray into a ring of three padded gray rows, and the Laplacian of the row
- * above is summed as soon as its lower neighbour exists. Sums are exact integers.
+ * WebAssembly kernel is tested against). One pass over the pixels: while row y+1 is
+ * converted to OpenCV's 15-bit gray (into a ring of three padded gray rows), the Laplacian
+ * of row y is summed in the same loop, its lower neighbour taken from the register.
+ * Sums are exact integers: int32 per chunk of <= 2048 columns, then doubles (< 2^53).
  */
 
 /** gray = (9798 R + 19235 G + 3735 B + 16384) >> 15, as cv2.cvtColor(RGB2GRAY) for uint8 */
@@ -14,26 +15,170 @@ const ROUND = 16384;
 const CHUNK = 2048;
 
 let ring = new Int32Array(3 * 1026);
+/** running sums, [S1, S2] */
+const acc = new Float64Array(2);
 
-/**
- * Writes row `y` of the image as gray into `ring` at `at + 1 ... at + width`, with the
- * BORDER_REFLECT_101 pads at `at` and `at + width + 1`.
- */
-function grayRow(data: Uint8Array, width: number, channels: number, y: number, g: Int32Array, at: number): void {
-  let i = y * width * channels;
-  const end = at + 1 + width;
-  if (channels === 3) {
-    for (let o = at + 1; o < end; o++, i += 3) {
-      g[o] = (CR * data[i]! + CG * data[i + 1]! + CB * data[i + 2]! + ROUND) >> 15;
-    }
-  } else {
-    for (let o = at + 1; o < end; o++, i += 4) {
-      g[o] = (CR * data[i]! + CG * data[i + 1]! + CB * data[i + 2]! + ROUND) >> 15;
-    }
-  }
-  // reflect-101: column -1 = column 1, column w = column w-2; a 1-px row reflects onto itself
+/** reflect-101 pads of a finished gray row: column -1 = column 1, column w = column w-2 */
+function pad(g: Int32Array, at: number, width: number): void {
+  const end = at + width + 1;
   g[at] = width > 1 ? g[at + 2]! : g[at + 1]!;
   g[end] = width > 1 ? g[end - 2]! : g[end - 1]!;
+}
+
+/** Gray of the pixel row starting at byte `src` into g[at+1 .. at+w], then the pads. */
+function grayRow(data: Uint8Array, src: number, width: number, channels: number, g: Int32Array, at: number): void {
+  let i = src;
+  const end = at + 1 + width;
+  for (let o = at + 1; o < end; o++, i += channels) {
+    g[o] = (CR * data[i]! + CG * data[i + 1]! + CB * data[i + 2]! + ROUND) >> 15;
+  }
+  pad(g, at, width);
+}
+
+/**
+ * Row y (gray at `cur`) with row y+1 computed in the same loop from pixels at byte `src`
+ * into `down`. `up` is row y-1, or -1 when row y-1 reflects to row y+1 (y = 0).
+ */
+function fusedRow(
+  data: Uint8Array,
+  src: number,
+  width: number,
+  channels: number,
+  g: Int32Array,
+  up: number,
+  cur: number,
+  down: number,
+): void {
+  let s1 = acc[0]!;
+  let s2 = acc[1]!;
+  let i = src;
+  for (let x0 = 0; x0 < width; x0 += CHUNK) {
+    const x1 = Math.min(width, x0 + CHUNK) + 1;
+    let a = 0;
+    let b = 0;
+    let left = g[cur + x0]!;
+    let mid = g[cur + x0 + 1]!;
+    if (up < 0) {
+      for (let x = x0 + 1; x < x1; x++, i += channels) {
+        const d = (CR * data[i]! + CG * data[i + 1]! + CB * data[i + 2]! + ROUND) >> 15;
+        g[down + x] = d;
+        const right = g[cur + x + 1]!;
+        const lap = 2 * d + left + right - 4 * mid;
+        left = mid;
+        mid = right;
+        a = (a + lap) | 0;
+        b = (b + lap * lap) | 0;
+      }
+    } else {
+      for (let x = x0 + 1; x < x1; x++, i += channels) {
+        const d = (CR * data[i]! + CG * data[i + 1]! + CB * data[i + 2]! + ROUND) >> 15;
+        g[down + x] = d;
+        const right = g[cur + x + 1]!;
+        const lap = g[up + x]! + d + left + right - 4 * mid;
+        left = mid;
+        mid = right;
+        a = (a + lap) | 0;
+        b = (b + lap * lap) | 0;
+      }
+    }
+    s1 += a;
+    s2 += b;
+  }
+  pad(g, down, width);
+  acc[0] = s1;
+  acc[1] = s2;
+}
+
+/**
+ * As {@link fusedRow} for RGB with the row's first byte 4-byte aligned in `words` (a Uint32
+ * view of the same bytes, little-endian): 4 pixels from 3 word reads. `up` >= 0 or -1 as there.
+ */
+function fusedRowRgbWords(
+  bytes: Uint8Array,
+  words: Uint32Array,
+  wsrc: number,
+  width: number,
+  g: Int32Array,
+  up: number,
+  cur: number,
+  down: number,
+): void {
+  let s1 = acc[0]!;
+  let s2 = acc[1]!;
+  let j = wsrc;
+  const upRow = up < 0 ? down : up;
+  const groups = width >> 2;
+  // chunk of 512 groups = 2048 columns: int32 sums cannot overflow
+  for (let q0 = 0; q0 < groups; q0 += 512) {
+    const q1 = Math.min(groups, q0 + 512);
+    let a = 0;
+    let b = 0;
+    let x = q0 * 4 + 1;
+    let left = g[cur + x - 1]!;
+    let mid = g[cur + x]!;
+    for (let q = q0; q < q1; q++, j += 3, x += 4) {
+      const w0 = words[j]!;
+      const w1 = words[j + 1]!;
+      const w2 = words[j + 2]!;
+      const d0 = (CR * (w0 & 255) + CG * ((w0 >>> 8) & 255) + CB * ((w0 >>> 16) & 255) + ROUND) >> 15;
+      const d1 = (CR * (w0 >>> 24) + CG * (w1 & 255) + CB * ((w1 >>> 8) & 255) + ROUND) >> 15;
+      const d2 = (CR * ((w1 >>> 16) & 255) + CG * (w1 >>> 24) + CB * (w2 & 255) + ROUND) >> 15;
+      const d3 = (CR * ((w2 >>> 8) & 255) + CG * ((w2 >>> 16) & 255) + CB * (w2 >>> 24) + ROUND) >> 15;
+      g[down + x] = d0;
+      g[down + x + 1] = d1;
+      g[down + x + 2] = d2;
+      g[down + x + 3] = d3;
+      const r0 = g[cur + x + 1]!;
+      const r1 = g[cur + x + 2]!;
+      const r2 = g[cur + x + 3]!;
+      const r3 = g[cur + x + 4]!;
+      const l0 = g[upRow + x]! + d0 + left + r0 - 4 * mid;
+      const l1 = g[upRow + x + 1]! + d1 + mid + r1 - 4 * r0;
+      const l2 = g[upRow + x + 2]! + d2 + r0 + r2 - 4 * r1;
+      const l3 = g[upRow + x + 3]! + d3 + r1 + r3 - 4 * r2;
+      left = r2;
+      mid = r3;
+      a = (a + l0 + l1 + l2 + l3) | 0;
+      b = (b + l0 * l0 + l1 * l1 + l2 * l2 + l3 * l3) | 0;
+    }
+    s1 += a;
+    s2 += b;
+  }
+  // the last width % 4 pixels, byte by byte through the same words
+  let x = groups * 4 + 1;
+  let byte = j * 4;
+  let a = 0;
+  let b = 0;
+  for (; x <= width; x++, byte += 3) {
+    const d = (CR * bytes[byte]! + CG * bytes[byte + 1]! + CB * bytes[byte + 2]! + ROUND) >> 15;
+    g[down + x] = d;
+    const lap = g[upRow + x]! + d + g[cur + x - 1]! + g[cur + x + 1]! - 4 * g[cur + x]!;
+    a += lap;
+    b += lap * lap;
+  }
+  acc[0] = s1 + a;
+  acc[1] = s2 + b;
+  pad(g, down, width);
+}
+
+/** Row y (gray at `cur`) whose rows above and below are both `nb` (reflected). */
+function lastRow(width: number, g: Int32Array, nb: number, cur: number): void {
+  let s1 = acc[0]!;
+  let s2 = acc[1]!;
+  for (let x0 = 0; x0 < width; x0 += CHUNK) {
+    const x1 = Math.min(width, x0 + CHUNK) + 1;
+    let a = 0;
+    let b = 0;
+    for (let x = x0 + 1; x < x1; x++) {
+      const lap = 2 * g[nb + x]! + g[cur + x - 1]! + g[cur + x + 1]! - 4 * g[cur + x]!;
+      a = (a + lap) | 0;
+      b = (b + lap * lap) | 0;
+    }
+    s1 += a;
+    s2 += b;
+  }
+  acc[0] = s1;
+  acc[1] = s2;
 }
 
 /**
@@ -43,31 +188,36 @@ function grayRow(data: Uint8Array, width: number, channels: number, y: number, g
  */
 export function lvSumsJs(data: Uint8Array, width: number, height: number, channels: 3 | 4, out: Float64Array): void {
   const rs = width + 2;
-  if (ring.length < 3 * rs) ring = new Int32Array(3 * rs + 3 * 256);
+  if (ring.length < 3 * rs) ring = new Int32Array(3 * rs + 768);
   const g = ring;
-  grayRow(data, width, channels, 0, g, 0);
-  if (height > 1) grayRow(data, width, channels, 1, g, rs);
-  let s1 = 0;
-  let s2 = 0;
-  for (let y = 0; y < height; y++) {
-    if (y >= 1 && y + 1 < height) grayRow(data, width, channels, y + 1, g, ((y + 1) % 3) * rs);
-    const cur = (y % 3) * rs;
-    // reflect-101: row -1 = row 1, row h = row h-2; a 1-px column reflects onto itself
-    const up = y > 0 ? ((y - 1) % 3) * rs : height > 1 ? rs : 0;
-    const down = y + 1 < height ? ((y + 1) % 3) * rs : height > 1 ? ((height - 2) % 3) * rs : 0;
-    for (let x0 = 0; x0 < width; x0 += CHUNK) {
-      const x1 = Math.min(width, x0 + CHUNK);
-      let a = 0;
-      let b = 0;
-      for (let x = x0 + 1; x <= x1; x++) {
-        const lap = (g[up + x]! + g[down + x]! + g[cur + x - 1]! + g[cur + x + 1]! - 4 * g[cur + x]!) | 0;
-        a = (a + lap) | 0;
-        b = (b + lap * lap) | 0;
-      }
-      s1 += a;
-      s2 += b;
+  const pitch = width * channels;
+  acc[0] = 0;
+  acc[1] = 0;
+  grayRow(data, 0, width, channels, g, 0);
+  if (height === 1) {
+    // a 1-px column reflects onto itself: up = down = the row
+    lastRow(width, g, 0, 0);
+  } else {
+    // word reads for RGB rows whose first byte is 4-byte aligned
+    let words: Uint32Array | undefined;
+    let bytes: Uint8Array | undefined;
+    if (channels === 3) {
+      bytes = new Uint8Array(data.buffer, 0, data.byteOffset + data.length);
+      words = new Uint32Array(data.buffer, 0, bytes.length >> 2);
     }
+    // row 0: row -1 reflects to row 1, which is computed in the same loop
+    for (let y = 0; y + 1 < height; y++) {
+      const up = y === 0 ? -1 : ((y - 1) % 3) * rs;
+      const cur = (y % 3) * rs;
+      const down = ((y + 1) % 3) * rs;
+      const src = (y + 1) * pitch;
+      const abs = data.byteOffset + src;
+      if (words !== undefined && bytes !== undefined && (abs & 3) === 0) fusedRowRgbWords(bytes, words, abs >> 2, width, g, up, cur, down);
+      else fusedRow(data, src, width, channels, g, up, cur, down);
+    }
+    // row h-1: row h reflects to row h-2
+    lastRow(width, g, ((height - 2) % 3) * rs, ((height - 1) % 3) * rs);
   }
-  out[0] = s1;
-  out[1] = s2;
+  out[0] = acc[0]!;
+  out[1] = acc[1]!;
 }
