@@ -10,9 +10,9 @@ export async function loadCommands(): Promise<CliCommand[]> {
     import('./estimate.js'),
     import('./analyze.js'),
     // readers (issues 3, 4)
-    // import('./region.js'),
+    import('./region.js'),
     // overlays (issue 5)
-    // import('./serve.js'),
+    import('./serve.js'),
     // focuslitenn (issue 6)
     // import('./train-focus.js'),
     // import('./compare-estimators.js'),
