@@ -2,7 +2,8 @@
  * LV throughput, single thread: the JS and WebAssembly kernels of blurmm against OpenCV 4.6
  * (cvtColor + Laplacian(CV_64F) + var, cv2.setNumThreads(1)) measured in the same run through
  * bench/peers/opencv_lv.py, on the full 512 and 598 px tiles of blurmosaic.png, already decoded.
- * Rounds are interleaved; figures are medians. Run: npx tsx bench/lv.bench.ts
+ * Rounds are interleaved; figures are medians. Wall-clock and CPU time are both measured:
+ * on a shared machine the CPU-time ratio is the steadier one. Run: npx tsx bench/lv.bench.ts
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -54,21 +55,28 @@ async function nextLine(): Promise<string> {
   return r.value;
 }
 const hello = await nextLine();
-async function opencv(size: number, reps: number): Promise<{ seconds: number; check: number; count: number }> {
+interface Timing {
+  seconds: number;
+  cpu: number;
+  check: number;
+}
+async function opencv(size: number, reps: number): Promise<Timing & { count: number }> {
   peer.stdin.write(`${String(size)} ${String(reps)}\n`);
-  const [s, c, n] = (await nextLine()).split(' ');
-  return { seconds: Number(s), check: Number(c), count: Number(n) };
+  const [s, cpu, c, n] = (await nextLine()).split(' ');
+  return { seconds: Number(s), cpu: Number(cpu), check: Number(c), count: Number(n) };
 }
 
-function ours(kernel: LvKernel, list: RgbImage[], reps: number): { seconds: number; check: number } {
+function ours(kernel: LvKernel, list: RgbImage[], reps: number): Timing {
   let check = 0;
   for (const t of list) check += varianceOfLaplacian(t, { kernel });
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let sink = 0;
   for (let r = 0; r < reps; r++) for (const t of list) sink += varianceOfLaplacian(t, { kernel });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
   if (reps > 0 && !(sink > 0)) throw new Error('no result');
-  return { seconds, check };
+  return { seconds, cpu: (c.user + c.system) / 1e6, check };
 }
 
 const median = (xs: number[]): number => {
@@ -79,7 +87,8 @@ const median = (xs: number[]): number => {
 
 type Impl = 'js' | 'wasm' | 'opencv';
 const impls: Impl[] = ['js', 'wasm', 'opencv'];
-const results = new Map<string, number[]>(); // key impl@size -> seconds per tile
+const results = new Map<string, number[]>(); // key impl@size -> wall seconds per tile
+const cpuResults = new Map<string, number[]>(); // key impl@size -> cpu seconds per tile
 
 // calibrate reps per implementation and size so that each measurement takes ~TARGET_S
 const reps = new Map<string, number>();
@@ -99,32 +108,34 @@ for (let round = 0; round < ROUNDS; round++) {
       const impl = impls[(k + round) % impls.length]!;
       const key = `${impl}@${String(size)}`;
       const n = reps.get(key)!;
-      let perTile: number;
+      let r: Timing;
       if (impl === 'opencv') {
-        const r = await opencv(size, n);
+        const cv = await opencv(size, n);
         const mine = ours('wasm', list, 0).check;
-        if (Math.abs(r.check - mine) / mine > 1e-9 || r.count !== list.length) throw new Error(`OpenCV and blurmm disagree at ${key}`);
-        perTile = r.seconds / (n * r.count);
+        if (Math.abs(cv.check - mine) / mine > 1e-9 || cv.count !== list.length) throw new Error(`OpenCV and blurmm disagree at ${key}`);
+        r = cv;
       } else {
-        perTile = ours(impl, list, n).seconds / (n * list.length);
+        r = ours(impl, list, n);
       }
-      const arr = results.get(key) ?? [];
-      arr.push(perTile);
-      results.set(key, arr);
+      const count = n * list.length;
+      results.set(key, [...(results.get(key) ?? []), r.seconds / count]);
+      cpuResults.set(key, [...(cpuResults.get(key) ?? []), r.cpu / count]);
     }
   }
 }
 peer.stdin.end();
 
 process.stdout.write(`lv throughput, single thread, ${String(ROUNDS)} interleaved rounds, medians; peer OpenCV ${hello.split(' ')[1] ?? '?'} (setNumThreads(1))\n`);
-process.stdout.write('tile  kernel   Mpx/s   tiles/s   vs OpenCV\n');
+process.stdout.write('tile  kernel   Mpx/s   tiles/s   vs OpenCV  | cpu-time Mpx/s   vs OpenCV\n');
 for (const size of SIZES) {
   const cv = median(results.get(`opencv@${String(size)}`)!);
+  const cvCpu = median(cpuResults.get(`opencv@${String(size)}`)!);
   for (const impl of impls) {
     const t = median(results.get(`${impl}@${String(size)}`)!);
+    const c = median(cpuResults.get(`${impl}@${String(size)}`)!);
     const mpx = (size * size) / t / 1e6;
     process.stdout.write(
-      `${String(size).padEnd(5)} ${impl.padEnd(7)} ${mpx.toFixed(0).padStart(6)} ${(1 / t).toFixed(0).padStart(9)}   ${(cv / t).toFixed(2)}x\n`,
+      `${String(size).padEnd(5)} ${impl.padEnd(7)} ${mpx.toFixed(0).padStart(6)} ${(1 / t).toFixed(0).padStart(9)}   ${(cv / t).toFixed(2).padStart(6)}x  | ${((size * size) / c / 1e6).toFixed(0).padStart(14)}   ${(cvCpu / c).toFixed(2).padStart(6)}x\n`,
     );
   }
 }

@@ -1,7 +1,8 @@
 """OpenCV peer for bench/lv.bench.ts: variance of the Laplacian on already-decoded tiles.
 
 Run by /usr/bin/python3 (Debian's OpenCV 4.6) with cv2.setNumThreads(1). Protocol on
-stdin/stdout, one line each:  "<tile_size> <reps>"  ->  "<seconds> <sum of lv over one pass> <tiles>"
+stdin/stdout, one line each:
+  "<tile_size> <reps>"  ->  "<wall seconds> <cpu seconds> <sum of lv over one pass> <tiles>"
 The tiles are the full tiles of a regular grid from (0, 0) on the PNG given as argv[1],
 cropped and made contiguous before timing.
 """
@@ -37,11 +38,13 @@ def main():
         tiles = cache[size]
         check = sum(lv(t) for t in tiles)
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for _ in range(reps):
             for t in tiles:
                 lv(t)
+        cpu = time.process_time() - c0
         dt = time.perf_counter() - t0
-        print(f"{dt!r} {check!r} {len(tiles)}", flush=True)
+        print(f"{dt!r} {cpu!r} {check!r} {len(tiles)}", flush=True)
 
 
 if __name__ == "__main__":
