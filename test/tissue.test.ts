@@ -4,61 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { boxMean, resizeArea } from '../src/core/resample.js';
 import { readThumbnail } from '../src/core/thumbnail.js';
 import { computeTissueMask, createTissueMask, otsuThreshold, rgbToGray } from '../src/core/tissue.js';
-import type { LevelInfo, RegionRequest, RgbImage, SlideSource } from '../src/core/types.js';
+import type { RgbImage } from '../src/core/types.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
+import { memorySource } from './tiler-helpers.js';
 
 async function decodePng(path: string): Promise<RgbImage> {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
-}
-
-/** An in-memory pyramid (levels by box mean), recording every read. */
-function memorySource(levels: RgbImage[], tileHeight?: number): SlideSource & { reads: RegionRequest[] } {
-  const l0 = levels[0]!;
-  const reads: RegionRequest[] = [];
-  const infos: LevelInfo[] = levels.map((l, index) => ({
-    index,
-    width: l.width,
-    height: l.height,
-    downsample: (l0.width / l.width + l0.height / l.height) / 2,
-    tileWidth: tileHeight,
-    tileHeight,
-  }));
-  return {
-    format: 'memory',
-    path: 'memory://test',
-    width: l0.width,
-    height: l0.height,
-    levels: infos,
-    mpp: { x: 0.25, y: 0.25 },
-    mppSource: 'test',
-    properties: {},
-    associatedImages: [],
-    reads,
-    async readRegion(r: RegionRequest): Promise<RgbImage> {
-      reads.push(r);
-      const img = levels[r.level]!;
-      const ds = infos[r.level]!.downsample;
-      const lx = Math.floor(r.x / ds);
-      const ly = Math.floor(r.y / ds);
-      const out = new Uint8Array(r.width * r.height * 3).fill(255);
-      for (let y = 0; y < r.height; y++) {
-        const sy = ly + y;
-        if (sy < 0 || sy >= img.height) continue;
-        for (let x = 0; x < r.width; x++) {
-          const sx = lx + x;
-          if (sx < 0 || sx >= img.width) continue;
-          const s = (sy * img.width + sx) * 3;
-          const d = (y * r.width + x) * 3;
-          out[d] = img.data[s]!;
-          out[d + 1] = img.data[s + 1]!;
-          out[d + 2] = img.data[s + 2]!;
-        }
-      }
-      return { data: out, width: r.width, height: r.height, channels: 3 };
-    },
-    async close() {},
-  };
 }
 
 describe('rgbToGray', () => {
