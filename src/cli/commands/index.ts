@@ -14,8 +14,8 @@ export async function loadCommands(): Promise<CliCommand[]> {
     // overlays (issue 5)
     import('./serve.js'),
     // focuslitenn (issue 6)
-    // import('./train-focus.js'),
-    // import('./compare-estimators.js'),
+    import('./train-focus.js'),
+    import('./compare-estimators.js'),
   ]);
   return modules.map((m) => m.command);
 }

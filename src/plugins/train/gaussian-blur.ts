@@ -107,19 +107,26 @@ export function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
   const ry = ky.length >> 1;
   const src = image.data;
   const rowLen = w * ch;
-  // horizontal pass, Q8 (values <= 255 * 256)
+  // horizontal pass, Q8 (values <= 255 * 256): per row, a reflect-padded copy, taps outer
   const tmp = new Uint16Array(w * h * ch);
-  const xIndex = new Int32Array(w + 2 * rx);
-  for (let x = -rx; x < w + rx; x++) xIndex[x + rx] = reflect101(x, w) * ch;
+  const ext = new Int32Array((w + 2 * rx) * ch);
+  const hacc = new Int32Array(rowLen);
   for (let y = 0; y < h; y++) {
     const rowBase = y * rowLen;
-    for (let x = 0; x < w; x++) {
-      for (let c = 0; c < ch; c++) {
-        let acc = 0;
-        for (let t = 0; t < kx.length; t++) acc += kx[t]! * src[rowBase + xIndex[x + t]! + c]!;
-        tmp[rowBase + x * ch + c] = acc;
-      }
+    for (let x = -rx; x < w + rx; x++) {
+      const s = rowBase + reflect101(x, w) * ch;
+      const d = (x + rx) * ch;
+      for (let c = 0; c < ch; c++) ext[d + c] = src[s + c]!;
     }
+    // symmetric kernel: centre tap, then pairs
+    const kc = kx[rx]!;
+    for (let i = 0, o = rx * ch; i < rowLen; i++) hacc[i] = kc * ext[o + i]!;
+    for (let t = 0; t < rx; t++) {
+      const kt = kx[t]!;
+      const o1 = t * ch, o2 = (kx.length - 1 - t) * ch;
+      for (let i = 0; i < rowLen; i++) hacc[i]! += kt * (ext[o1 + i]! + ext[o2 + i]!);
+    }
+    tmp.set(hacc, rowBase);
   }
   // vertical pass, Q16, round to nearest (ties up) and saturate to uint8
   const out = new Uint8Array(w * h * ch);
@@ -127,11 +134,13 @@ export function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
   for (let y = -ry; y < h + ry; y++) yBase[y + ry] = reflect101(y, h) * rowLen;
   const acc = new Int32Array(rowLen);
   for (let y = 0; y < h; y++) {
-    acc.fill(0);
-    for (let t = 0; t < ky.length; t++) {
+    const kc = ky[ry]!;
+    const cb = yBase[y + ry]!;
+    for (let i = 0; i < rowLen; i++) acc[i] = kc * tmp[cb + i]!;
+    for (let t = 0; t < ry; t++) {
       const kt = ky[t]!;
-      const base = yBase[y + t]!;
-      for (let i = 0; i < rowLen; i++) acc[i]! += kt * tmp[base + i]!;
+      const b1 = yBase[y + t]!, b2 = yBase[y + ky.length - 1 - t]!;
+      for (let i = 0; i < rowLen; i++) acc[i]! += kt * (tmp[b1 + i]! + tmp[b2 + i]!);
     }
     const o = y * rowLen;
     for (let i = 0; i < rowLen; i++) {
