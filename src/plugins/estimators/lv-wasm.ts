@@ -73,7 +73,13 @@ function sumsWasm(data: Uint8Array, width: number, height: number, channels: 3 |
     return;
   }
   if (need > k.memory.buffer.byteLength) {
-    k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / PAGE));
+    try {
+      k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / PAGE));
+    } catch {
+      // the engine refused more memory: the JS kernel needs only three gray rows
+      lvSumsJs(data, width, height, channels, out);
+      return;
+    }
     k.bytes = new Uint8Array(k.memory.buffer);
     k.f64 = new Float64Array(k.memory.buffer, 0, 2);
   }

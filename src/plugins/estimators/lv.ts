@@ -94,12 +94,15 @@ function checkImage(image: RgbImage, where: string): void {
 }
 
 function statsWith(kernel: LvSums, image: RgbImage, where: string): LaplacianStats {
+  const lv = lvWith(kernel, image, where);
+  return { n: image.width * image.height, sum: sums[0]!, sumSq: sums[1]!, lv };
+}
+
+/** The hot path: validate, sum with the kernel (into `sums`), finish exactly. */
+function lvWith(kernel: LvSums, image: RgbImage, where: string): number {
   checkImage(image, where);
   kernel(image.data, image.width, image.height, image.channels, sums);
-  const n = image.width * image.height;
-  const sum = sums[0]!;
-  const sumSq = sums[1]!;
-  return { n, sum, sumSq, lv: exactVariance(n, sum, sumSq) };
+  return exactVariance(image.width * image.height, sums[0]!, sums[1]!);
 }
 
 /**
@@ -119,7 +122,7 @@ export function laplacianStats(image: RgbImage, options: { readonly kernel?: LvK
  * const lv = varianceOfLaplacian({ data, width: 512, height: 512, channels: 3 }); // 391.71...
  */
 export function varianceOfLaplacian(image: RgbImage, options: { readonly kernel?: LvKernel } = {}): number {
-  return statsWith(resolveKernel(options.kernel), image, 'image').lv;
+  return lvWith(resolveKernel(options.kernel), image, 'image');
 }
 
 /**
@@ -146,7 +149,7 @@ export function laplacianVariance(options: LaplacianVarianceOptions | Readonly<R
         const records: Record<string, number>[] = new Array<Record<string, number>>(tiles.length);
         for (let i = 0; i < tiles.length; i++) {
           throwIfAborted(opts.signal, 'lv estimate');
-          records[i] = { [id]: statsWith(kernel, tiles[i]!, `tile ${String(i)} of the batch`).lv };
+          records[i] = { [id]: lvWith(kernel, tiles[i]!, `tile ${String(i)} of the batch`) };
         }
         return Promise.resolve(records);
       } catch (err) {
