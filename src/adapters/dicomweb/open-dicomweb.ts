@@ -26,7 +26,7 @@ export function parseSeriesUrl(url: string): { root: string; study: string; seri
 export const FRAMES_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
 
 export interface DicomwebOpenOptions extends OpenSourceOptions {
-  /** frames asked for in one request (default 4; 1 disables batching) */
+  /** frames asked for in one request (default 8; 1 disables batching) */
   readonly framesPerRequest?: number;
   /** first retry delay in ms (default 200) */
   readonly backoffMs?: number;
@@ -174,7 +174,7 @@ export async function openDicomwebSeries(url: string, options: DicomwebOpenOptio
     format: 'dicomweb',
     path: seriesUrl,
     series,
-    provider: new DicomwebFrameProvider(client, seriesUrl, Math.max(1, Math.trunc(options.framesPerRequest ?? 4))),
+    provider: new DicomwebFrameProvider(client, seriesUrl, Math.max(1, Math.trunc(options.framesPerRequest ?? 8))),
     tileCacheBytes: options.tileCacheBytes,
     maxInFlight: Math.max(8, client.maxInFlight * 2),
     properties: { 'dicomweb.root': parsed.root, 'dicomweb.skipped-instances': String(skipped.length) },
