@@ -116,8 +116,9 @@ export function legendSvg(options: {
     parts.push(`<text x="44" y="${y + barH}" font-family="DejaVu Sans, sans-serif" font-size="12">${escapeXml(g.bottom)}</text>`);
     for (const m of g.marks ?? []) {
       const my = y + (1 - m.t) * barH;
-      parts.push(`<line x1="8" x2="40" y1="${my.toFixed(1)}" y2="${my.toFixed(1)}" stroke="#000" stroke-width="1.5"/>`);
-      parts.push(`<text x="44" y="${(my + 4).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="11">${escapeXml(m.label)}</text>`);
+      // threshold labels in their own column, clear of the end labels
+      parts.push(`<line x1="8" x2="128" y1="${my.toFixed(1)}" y2="${my.toFixed(1)}" stroke="#000" stroke-width="1" stroke-dasharray="3 2"/>`);
+      parts.push(`<text x="132" y="${(my + 4).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="11">${escapeXml(m.label)}</text>`);
     }
     y += barH + 16;
   }

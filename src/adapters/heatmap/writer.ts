@@ -122,7 +122,7 @@ export function createHeatmapWriter(options: HeatmapWriterOptions): Writer {
             ramp: BLUR_RAMP,
             top: `${formatNumber(scale.higherIsSharper ? scale.hi : scale.lo)} sharper`,
             bottom: `${formatNumber(scale.higherIsSharper ? scale.lo : scale.hi)} blurrier`,
-            marks: plan.thresholds.map((v) => ({ t: scale.t(v), label: `threshold ${formatNumber(v)}` })),
+            marks: plan.thresholds.map((v) => ({ t: scale.t(v), label: `route at ${formatNumber(v)}` })),
           },
           note: empty ?? `${table.count} tiles; grey = no value${unit ? '' : ''}`,
         });
