@@ -47,6 +47,11 @@ export function isLvKernelAvailable(kernel: LvKernel): boolean {
   return kernel === 'js' || loadLvWasmKernel() !== undefined;
 }
 
+/** The kernel that `kernel` (default "auto") resolves to here: "wasm" or "js". */
+export function resolveLvKernel(kernel: LvKernel = 'auto'): 'wasm' | 'js' {
+  return resolveKernel(kernel) === lvSumsJs ? 'js' : 'wasm';
+}
+
 function resolveKernel(kernel: unknown): LvSums {
   if (kernel === undefined || kernel === 'auto') return loadLvWasmKernel() ?? lvSumsJs;
   if (kernel === 'js') return lvSumsJs;
