@@ -4,6 +4,7 @@
  * One block per area; keep edits to your own block.
  */
 import { registerBackend, registerEstimator, registerSourceOpener } from './core/registries.js';
+import { imageOpener } from './adapters/image/index.js';
 import { dicomOpener } from './adapters/dicom/opener.js'; import { dicomwebOpener } from './adapters/dicomweb/opener.js';
 
 let done = false;
@@ -13,6 +14,7 @@ export function registerBuiltins(): void {
   done = true;
 
   // ---- sources (plain images: issue 2)
+  registerSourceOpener(imageOpener, 0);
   // ---- sources (TIFF family: issue 3)
   registerSourceOpener({ name: 'tiff', canOpen: (_t, h) => !!h && h.length >= 4 && ((h[0] === 0x49 && h[1] === 0x49 && h[3] === 0 && (h[2] === 42 || h[2] === 43)) || (h[0] === 0x4d && h[1] === 0x4d && h[2] === 0 && (h[3] === 42 || h[3] === 43))), open: async (t, o) => (await import('./adapters/tiff/opener.js')).tiffOpener.open(t, o) }, 10);
   // ---- sources (DICOM-WSI: issue 4)
