@@ -11,7 +11,8 @@
 ;;   $in          the pixels, w*h*ch bytes, with >= 32 readable bytes after them
 ;;
 ;; Gray: one 16-byte load holds 4 pixels (RGB: 12 bytes used, RGBA: 16); i8x16.swizzle
-;; deinterleaves and zero-extends them into i16 pairs (R,G) and (B,1), two
+;; with a constant mask (indices >= 16 give 0; one function per channel count so the mask
+;; stays a constant) deinterleaves and zero-extends them into i16 pairs (R,G) and (B,1); two
 ;; i32x4.dot_i16x8_s with (9798,19235) and (3735,16384) give the 32-bit sums, >> 15, and
 ;; i16x8.narrow_i32x4_s packs 8 gray values. Laplacian: five i16x8 loads (up, down, left,
 ;; right, centre) from the padded rows, so there are no scalar border columns; the last
@@ -30,48 +31,10 @@
     "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\00\00\00\00"
     "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\00\00")
 
-  ;; gray row: pixels at $src (w pixels of $ch bytes) -> i16 elements 1..w of the row at $dst,
-  ;; then the pads at elements 0 and w+1
-  (func $gray_row (param $src i32) (param $w i32) (param $ch i32) (param $dst i32)
-    (local $end i32) (local $step i32) (local $half i32)
-    (local $mrg v128) (local $mb v128) (local $one v128) (local $crg v128) (local $cb v128)
-    (local $v v128) (local $g0 v128) (local $g1 v128) (local $o i32)
-    (local.set $crg (v128.const i16x8 9798 19235 9798 19235 9798 19235 9798 19235))
-    (local.set $cb (v128.const i16x8 3735 16384 3735 16384 3735 16384 3735 16384))
-    (local.set $one (v128.const i32x4 0x10000 0x10000 0x10000 0x10000))
-    (if (i32.eq (local.get $ch) (i32.const 3))
-      (then
-        (local.set $mrg (v128.const i8x16 0 128 1 128 3 128 4 128 6 128 7 128 9 128 10 128))
-        (local.set $mb (v128.const i8x16 2 128 128 128 5 128 128 128 8 128 128 128 11 128 128 128))
-        (local.set $half (i32.const 12)))
-      (else
-        (local.set $mrg (v128.const i8x16 0 128 1 128 4 128 5 128 8 128 9 128 12 128 13 128))
-        (local.set $mb (v128.const i8x16 2 128 128 128 6 128 128 128 10 128 128 128 14 128 128 128))
-        (local.set $half (i32.const 16))))
-    (local.set $step (i32.shl (local.get $half) (i32.const 1)))
-    ;; output pointer: element 1
-    (local.set $o (i32.add (local.get $dst) (i32.const 2)))
-    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $w) (i32.const 1))))
-    (loop $px
-      (local.set $v (v128.load (local.get $src)))
-      (local.set $g0
-        (i32x4.shr_s
-          (i32x4.add
-            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (local.get $mrg)) (local.get $crg))
-            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (local.get $mb)) (local.get $one)) (local.get $cb)))
-          (i32.const 15)))
-      (local.set $v (v128.load (i32.add (local.get $src) (local.get $half))))
-      (local.set $g1
-        (i32x4.shr_s
-          (i32x4.add
-            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (local.get $mrg)) (local.get $crg))
-            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (local.get $mb)) (local.get $one)) (local.get $cb)))
-          (i32.const 15)))
-      (v128.store (local.get $o) (i16x8.narrow_i32x4_s (local.get $g0) (local.get $g1)))
-      (local.set $src (i32.add (local.get $src) (local.get $step)))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br_if $px (i32.lt_u (local.get $o) (local.get $end))))
-    ;; reflect-101 pads: element 0 = element 2, element w+1 = element w-1 (a 1-px row: itself)
+  ;; reflect-101 pads of a gray row: element 0 = element 2, element w+1 = element w-1
+  ;; (a 1-px row reflects onto itself)
+  (func $pads (param $dst i32) (param $w i32)
+    (local $end i32)
     ;; $end: byte address of element w-1
     (local.set $end (i32.sub (i32.add (local.get $dst) (i32.shl (local.get $w) (i32.const 1))) (i32.const 2)))
     (if (i32.gt_u (local.get $w) (i32.const 1))
@@ -81,6 +44,74 @@
       (else
         (i32.store16 (local.get $dst) (i32.load16_u offset=2 (local.get $dst)))
         (i32.store16 offset=4 (local.get $dst) (i32.load16_u offset=2 (local.get $dst))))))
+
+  ;; gray row dispatch on the channel count
+  (func $gray_row (param $src i32) (param $w i32) (param $ch i32) (param $dst i32)
+    (if (i32.eq (local.get $ch) (i32.const 3))
+      (then (call $gray_row3 (local.get $src) (local.get $w) (local.get $dst)))
+      (else (call $gray_row4 (local.get $src) (local.get $w) (local.get $dst)))))
+
+  ;; gray row, 3 channels: pixels at $src (w pixels) -> i16 elements 1..w of the row at $dst
+  ;; (written in chunks of 8, so up to element w+8), then the reflect-101 pads
+  (func $gray_row3 (param $src i32) (param $w i32) (param $dst i32)
+    (local $o i32) (local $end i32)
+    (local $one v128) (local $crg v128) (local $cb v128)
+    (local $v v128) (local $g0 v128)
+    (local.set $crg (v128.const i16x8 9798 19235 9798 19235 9798 19235 9798 19235))
+    (local.set $cb (v128.const i16x8 3735 16384 3735 16384 3735 16384 3735 16384))
+    (local.set $one (v128.const i32x4 0x10000 0x10000 0x10000 0x10000))
+    (local.set $o (i32.add (local.get $dst) (i32.const 2)))
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $w) (i32.const 1))))
+    (loop $px
+      (local.set $v (v128.load (local.get $src)))
+      (local.set $g0
+        (i32x4.shr_s
+          (i32x4.add
+            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (v128.const i8x16 0 128 1 128 3 128 4 128 6 128 7 128 9 128 10 128)) (local.get $crg))
+            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (v128.const i8x16 2 128 128 128 5 128 128 128 8 128 128 128 11 128 128 128)) (local.get $one)) (local.get $cb)))
+          (i32.const 15)))
+      (local.set $v (v128.load offset=12 (local.get $src)))
+      (v128.store (local.get $o) (i16x8.narrow_i32x4_s (local.get $g0)
+        (i32x4.shr_s
+          (i32x4.add
+            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (v128.const i8x16 0 128 1 128 3 128 4 128 6 128 7 128 9 128 10 128)) (local.get $crg))
+            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (v128.const i8x16 2 128 128 128 5 128 128 128 8 128 128 128 11 128 128 128)) (local.get $one)) (local.get $cb)))
+          (i32.const 15))))
+      (local.set $src (i32.add (local.get $src) (i32.const 24)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $px (i32.lt_u (local.get $o) (local.get $end))))
+    (call $pads (local.get $dst) (local.get $w)))
+
+  ;; gray row, 4 channels: pixels at $src (w pixels) -> i16 elements 1..w of the row at $dst
+  ;; (written in chunks of 8, so up to element w+8), then the reflect-101 pads
+  (func $gray_row4 (param $src i32) (param $w i32) (param $dst i32)
+    (local $o i32) (local $end i32)
+    (local $one v128) (local $crg v128) (local $cb v128)
+    (local $v v128) (local $g0 v128)
+    (local.set $crg (v128.const i16x8 9798 19235 9798 19235 9798 19235 9798 19235))
+    (local.set $cb (v128.const i16x8 3735 16384 3735 16384 3735 16384 3735 16384))
+    (local.set $one (v128.const i32x4 0x10000 0x10000 0x10000 0x10000))
+    (local.set $o (i32.add (local.get $dst) (i32.const 2)))
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $w) (i32.const 1))))
+    (loop $px
+      (local.set $v (v128.load (local.get $src)))
+      (local.set $g0
+        (i32x4.shr_s
+          (i32x4.add
+            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (v128.const i8x16 0 128 1 128 4 128 5 128 8 128 9 128 12 128 13 128)) (local.get $crg))
+            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (v128.const i8x16 2 128 128 128 6 128 128 128 10 128 128 128 14 128 128 128)) (local.get $one)) (local.get $cb)))
+          (i32.const 15)))
+      (local.set $v (v128.load offset=16 (local.get $src)))
+      (v128.store (local.get $o) (i16x8.narrow_i32x4_s (local.get $g0)
+        (i32x4.shr_s
+          (i32x4.add
+            (i32x4.dot_i16x8_s (i8x16.swizzle (local.get $v) (v128.const i8x16 0 128 1 128 4 128 5 128 8 128 9 128 12 128 13 128)) (local.get $crg))
+            (i32x4.dot_i16x8_s (v128.or (i8x16.swizzle (local.get $v) (v128.const i8x16 2 128 128 128 6 128 128 128 10 128 128 128 14 128 128 128)) (local.get $one)) (local.get $cb)))
+          (i32.const 15))))
+      (local.set $src (i32.add (local.get $src) (i32.const 32)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $px (i32.lt_u (local.get $o) (local.get $end))))
+    (call $pads (local.get $dst) (local.get $w)))
 
   ;; S1, S2 of the Laplacian of the image at $in (w x h, ch 3 or 4), using the ring at $ring
   ;; (three rows of $rs bytes). Writes f64 S1 at 0 and S2 at 8.
