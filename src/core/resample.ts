@@ -21,11 +21,6 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && (r & 1) === 1 ? r - 1 : r;
 }
 
-function saturateU8(v: number): number {
-  const r = roundHalfEven(v);
-  return r < 0 ? 0 : r > 255 ? 255 : r;
-}
-
 interface AreaTab {
   /** destination index (pixel, not channel) */
   readonly di: Int32Array;
@@ -168,38 +163,92 @@ function integerPath(
   rowsBefore: () => number,
 ): (data: Uint8Array, rows: number) => void {
   const rowLen = width * cn;
-  const acc = new Int32Array(rowLen);
-  const area = sx * sy;
-  const fscale = Math.fround(1 / area);
-  const two = sx === 2 && sy === 2;
   const srcStride = srcWidth * cn;
+  if (sx === 2 && sy === 2) {
+    // row pairs; a pair split between two pushes keeps a copy of its first row
+    const pending = new Uint8Array(srcStride);
+    const pair = (r0: Uint8Array, o0: number, r1: Uint8Array, o1: number, dst: number): void => {
+      const step = 2 * cn;
+      if (cn === 3) {
+        for (let i = dst, e = dst + rowLen, a = o0, b = o1; i < e; i += 3, a += 6, b += 6) {
+          out[i] = (r0[a]! + r0[a + 3]! + r1[b]! + r1[b + 3]! + 2) >> 2;
+          out[i + 1] = (r0[a + 1]! + r0[a + 4]! + r1[b + 1]! + r1[b + 4]! + 2) >> 2;
+          out[i + 2] = (r0[a + 2]! + r0[a + 5]! + r1[b + 2]! + r1[b + 5]! + 2) >> 2;
+        }
+        return;
+      }
+      for (let i = 0, s = 0; i < rowLen; i += cn, s += step) {
+        for (let c = 0; c < cn; c++) {
+          out[dst + i + c] = (r0[o0 + s + c]! + r0[o0 + s + cn + c]! + r1[o1 + s + c]! + r1[o1 + s + cn + c]! + 2) >> 2;
+        }
+      }
+    };
+    return (data, rows) => {
+      const first = rowsBefore();
+      let r = 0;
+      if (first & 1) {
+        pair(pending, 0, data, 0, ((first - 1) >> 1) * rowLen);
+        r = 1;
+      }
+      for (; r + 1 < rows; r += 2) pair(data, r * srcStride, data, (r + 1) * srcStride, ((first + r) >> 1) * rowLen);
+      if (r < rows) pending.set(data.subarray(r * srcStride, (r + 1) * srcStride));
+    };
+  }
+  const acc = new Int32Array(rowLen);
+  const fscale = Math.fround(1 / (sx * sy));
+  const step = sx * cn;
   return (data, rows) => {
     const first = rowsBefore();
     for (let r = 0; r < rows; r++) {
       const srow = first + r;
       const within = srow % sy;
-      if (within === 0) acc.fill(0);
       const base = r * srcStride;
-      for (let dx = 0; dx < width; dx++) {
-        let s0 = base + dx * sx * cn;
-        const o = dx * cn;
-        for (let k = 0; k < sx; k++, s0 += cn) {
-          for (let c = 0; c < cn; c++) acc[o + c]! += data[s0 + c]!;
+      if (cn === 3) {
+        for (let o = 0, s0 = base; o < rowLen; o += 3, s0 += step) {
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          for (let s = s0, e = s0 + step; s < e; s += 3) {
+            a0 += data[s]!;
+            a1 += data[s + 1]!;
+            a2 += data[s + 2]!;
+          }
+          if (within === 0) {
+            acc[o] = a0;
+            acc[o + 1] = a1;
+            acc[o + 2] = a2;
+          } else {
+            acc[o] = acc[o]! + a0;
+            acc[o + 1] = acc[o + 1]! + a1;
+            acc[o + 2] = acc[o + 2]! + a2;
+          }
+        }
+      } else {
+        if (within === 0) acc.fill(0);
+        for (let o = 0, s0 = base; o < rowLen; o += cn, s0 += step) {
+          for (let s = s0, e = s0 + step; s < e; s += cn) {
+            for (let c = 0; c < cn; c++) acc[o + c] = acc[o + c]! + data[s + c]!;
+          }
         }
       }
       if (within === sy - 1) {
         const dst = ((srow - within) / sy) * rowLen;
-        if (two) {
-          for (let i = 0; i < rowLen; i++) out[dst + i] = (acc[i]! + 2) >> 2;
-        } else {
-          for (let i = 0; i < rowLen; i++) out[dst + i] = saturateU8(Math.fround(acc[i]! * fscale));
+        for (let i = 0; i < rowLen; i++) {
+          const v = Math.fround(acc[i]! * fscale);
+          let q = Math.round(v);
+          if (q - v === 0.5 && (q & 1) === 1) q--;
+          out[dst + i] = q > 255 ? 255 : q;
         }
       }
     }
   };
 }
 
-/** OpenCV's ResizeArea_Invoker (float32 weights). */
+/**
+ * OpenCV's ResizeArea_Invoker (float32 weights), fused: the x-table entries of one output column
+ * are contiguous, so each column's horizontal sum lives in registers (float32 rounding by
+ * Math.fround at every step, as OpenCV's float arithmetic) and goes straight into the row sum.
+ */
 function fractionalPath(
   srcWidth: number,
   srcHeight: number,
@@ -213,23 +262,30 @@ function fractionalPath(
 ): { consume: (data: Uint8Array, rows: number) => void; done: () => void } {
   const xtab = computeAreaTab(srcWidth, width, scaleX);
   const ytab = computeAreaTab(srcHeight, height, scaleY);
-  // per source row: the ytab entries that use it, in table order (ytab is sorted by si)
   const rowLen = width * cn;
-  const buf = new Float32Array(rowLen);
   const sum = new Float32Array(rowLen);
-  const xdi = new Int32Array(xtab.length);
+  // entries [xbeg[dx], xbeg[dx + 1]) belong to output column dx
+  const xbeg = new Int32Array(width + 1);
   const xsi = new Int32Array(xtab.length);
   for (let k = 0; k < xtab.length; k++) {
-    xdi[k] = xtab.di[k]! * cn;
     xsi[k] = xtab.si[k]! * cn;
+    xbeg[xtab.di[k]! + 1] = k + 1;
   }
+  for (let dx = 1; dx <= width; dx++) if (xbeg[dx]! < xbeg[dx - 1]!) xbeg[dx] = xbeg[dx - 1]!;
   const xal = xtab.alpha;
   const srcStride = srcWidth * cn;
+  const fr = Math.fround;
   let j = 0; // next ytab entry
   let prevDy = ytab.length > 0 ? ytab.di[0]! : 0;
+  let started = false;
   const flush = (dy: number): void => {
     const o = dy * rowLen;
-    for (let i = 0; i < rowLen; i++) out[o + i] = saturateU8(sum[i]!);
+    for (let i = 0; i < rowLen; i++) {
+      const v = sum[i]!;
+      let q = Math.round(v);
+      if (q - v === 0.5 && (q & 1) === 1) q--;
+      out[o + i] = q < 0 ? 0 : q > 255 ? 255 : q;
+    }
   };
   const consume = (data: Uint8Array, rows: number): void => {
     const first = rowsBefore();
@@ -239,33 +295,43 @@ function fractionalPath(
       const dy = ytab.di[j]!;
       const beta = ytab.alpha[j]!;
       const base = (sy - first) * srcStride;
-      buf.fill(0);
-      if (cn === 3) {
-        for (let k = 0; k < xtab.length; k++) {
-          const d = xdi[k]!;
-          const s = base + xsi[k]!;
-          const a = xal[k]!;
-          buf[d] = buf[d]! + Math.fround(data[s]! * a);
-          buf[d + 1] = buf[d + 1]! + Math.fround(data[s + 1]! * a);
-          buf[d + 2] = buf[d + 2]! + Math.fround(data[s + 2]! * a);
-        }
-      } else {
-        for (let k = 0; k < xtab.length; k++) {
-          const d = xdi[k]!;
-          const s = base + xsi[k]!;
-          const a = xal[k]!;
-          buf[d] = buf[d]! + Math.fround(data[s]! * a);
-          buf[d + 1] = buf[d + 1]! + Math.fround(data[s + 1]! * a);
-          buf[d + 2] = buf[d + 2]! + Math.fround(data[s + 2]! * a);
-          buf[d + 3] = buf[d + 3]! + Math.fround(data[s + 3]! * a);
-        }
-      }
+      let assign = !started;
       if (dy !== prevDy) {
         flush(prevDy);
-        for (let i = 0; i < rowLen; i++) sum[i] = Math.fround(beta * buf[i]!);
         prevDy = dy;
-      } else {
-        for (let i = 0; i < rowLen; i++) sum[i] = sum[i]! + Math.fround(beta * buf[i]!);
+        assign = true;
+      }
+      started = true;
+      for (let dx = 0, o = 0; dx < width; dx++, o += cn) {
+        const k0 = xbeg[dx]!;
+        const k1 = xbeg[dx + 1]!;
+        if (cn === 3) {
+          let t0 = 0;
+          let t1 = 0;
+          let t2 = 0;
+          for (let k = k0; k < k1; k++) {
+            const s = base + xsi[k]!;
+            const a = xal[k]!;
+            t0 = fr(t0 + fr(data[s]! * a));
+            t1 = fr(t1 + fr(data[s + 1]! * a));
+            t2 = fr(t2 + fr(data[s + 2]! * a));
+          }
+          if (assign) {
+            sum[o] = beta * t0;
+            sum[o + 1] = beta * t1;
+            sum[o + 2] = beta * t2;
+          } else {
+            sum[o] = sum[o]! + fr(beta * t0);
+            sum[o + 1] = sum[o + 1]! + fr(beta * t1);
+            sum[o + 2] = sum[o + 2]! + fr(beta * t2);
+          }
+        } else {
+          for (let c = 0; c < cn; c++) {
+            let t = 0;
+            for (let k = k0; k < k1; k++) t = fr(t + fr(data[base + xsi[k]! + c]! * xal[k]!));
+            sum[o + c] = assign ? beta * t : sum[o + c]! + fr(beta * t);
+          }
+        }
       }
       j++;
     }
