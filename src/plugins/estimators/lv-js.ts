@@ -18,6 +18,23 @@ let ring = new Int32Array(3 * 1026);
 /** running sums, [S1, S2] */
 const acc = new Float64Array(2);
 
+/** word reads assume little-endian byte order (as typed arrays use the platform's) */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Uint32 views of pixel buffers, one per buffer, so tiles cut from one buffer share it */
+const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+
+/** A Uint32 view of the whole buffer under `data` (undefined on big-endian platforms). */
+function wordsOf(data: Uint8Array): Uint32Array | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
+  const buffer = data.buffer;
+  let words = wordViews.get(buffer);
+  if (words === undefined || words.length < (buffer.byteLength >> 2)) {
+    words = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+    wordViews.set(buffer, words);
+  }
+  return words;
+}
+
 /** reflect-101 pads of a finished gray row: column -1 = column 1, column w = column w-2 */
 function pad(g: Int32Array, at: number, width: number): void {
   const end = at + width + 1;
@@ -94,7 +111,7 @@ function fusedRow(
  * view of the same bytes, little-endian): 4 pixels from 3 word reads. `up` >= 0 or -1 as there.
  */
 function fusedRowRgbWords(
-  bytes: Uint8Array,
+  data: Uint8Array,
   words: Uint32Array,
   wsrc: number,
   width: number,
@@ -146,11 +163,11 @@ function fusedRowRgbWords(
   }
   // the last width % 4 pixels, byte by byte through the same words
   let x = groups * 4 + 1;
-  let byte = j * 4;
+  let byte = j * 4 - data.byteOffset;
   let a = 0;
   let b = 0;
   for (; x <= width; x++, byte += 3) {
-    const d = (CR * bytes[byte]! + CG * bytes[byte + 1]! + CB * bytes[byte + 2]! + ROUND) >> 15;
+    const d = (CR * data[byte]! + CG * data[byte + 1]! + CB * data[byte + 2]! + ROUND) >> 15;
     g[down + x] = d;
     const lap = g[upRow + x]! + d + g[cur + x - 1]! + g[cur + x + 1]! - 4 * g[cur + x]!;
     a += lap;
@@ -199,12 +216,7 @@ export function lvSumsJs(data: Uint8Array, width: number, height: number, channe
     lastRow(width, g, 0, 0);
   } else {
     // word reads for RGB rows whose first byte is 4-byte aligned
-    let words: Uint32Array | undefined;
-    let bytes: Uint8Array | undefined;
-    if (channels === 3) {
-      bytes = new Uint8Array(data.buffer, 0, data.byteOffset + data.length);
-      words = new Uint32Array(data.buffer, 0, bytes.length >> 2);
-    }
+    const words = channels === 3 ? wordsOf(data) : undefined;
     // row 0: row -1 reflects to row 1, which is computed in the same loop
     for (let y = 0; y + 1 < height; y++) {
       const up = y === 0 ? -1 : ((y - 1) % 3) * rs;
@@ -212,7 +224,7 @@ export function lvSumsJs(data: Uint8Array, width: number, height: number, channe
       const down = ((y + 1) % 3) * rs;
       const src = (y + 1) * pitch;
       const abs = data.byteOffset + src;
-      if (words !== undefined && bytes !== undefined && (abs & 3) === 0) fusedRowRgbWords(bytes, words, abs >> 2, width, g, up, cur, down);
+      if (words !== undefined && (abs & 3) === 0) fusedRowRgbWords(data, words, abs >> 2, width, g, up, cur, down);
       else fusedRow(data, src, width, channels, g, up, cur, down);
     }
     // row h-1: row h reflects to row h-2
