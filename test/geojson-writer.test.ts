@@ -295,3 +295,31 @@ describe('GeoJSON writer: scale', () => {
     expect(existsSync(p)).toBe(true);
   });
 });
+
+describe('GeoJSON feature encoder (the writer fast path)', () => {
+  it('encodes exactly what tileToFeature builds, including odd labels, NaN values and prediction classes', async () => {
+    const { createFeatureEncoder, tileToFeature } = await import('../src/adapters/geojson/feature.js');
+    const { routeClasses } = await import('../src/adapters/geojson/classes.js');
+    const { RULES } = await import('./helpers/overlay-fixtures.js');
+    const base = createTiles();
+    const odd: TileResult[] = [
+      ...base,
+      { ...base[0]!, blur: { lv: NaN, 'focus "lite"': 0.5, fl: Infinity }, tissueFraction: NaN },
+      { ...base[0]!, prediction: { model: 'm\u00e9', values: [0.2, NaN, 0.8], labels: ['a', 'b\\c', 'd"e'], score: NaN } },
+      { ...base[0]!, prediction: { model: 'm', values: [0.2, 0.8], labels: ['score', 'x'], score: 0.8 } },
+      { ...base[0]!, prediction: { model: 'm', values: [0.2, 0.8], labels: ['x', 'x'], score: 0.8 } },
+      { ...base[0]!, prediction: { model: 'm', values: [0.2, 0.8], score: 0.8 } },
+      { ...base[0]!, x: 10.5, y: -3, route: { index: 7, label: 'other <label>', model: null } },
+    ];
+    for (const classification of ['blur', 'prediction'] as const) {
+      const style = { objectType: 'detection' as const, classification, lock: false, classes: routeClasses({ rules: RULES, fallback: { label: 'unrouted', model: null } }), metadata: { 'blurmm.version': '0.1.0', 'a"b': 'c\nd' }, id: (t: TileResult) => `id-${t.index}` };
+      const encode = createFeatureEncoder(style);
+      for (const t of odd) {
+        const fast = encode(t);
+        const slow = tileToFeature(t, style);
+        expect(JSON.parse(fast.json)).toEqual(JSON.parse(JSON.stringify(slow.feature)));
+        expect(fast.dropped).toBe(slow.dropped);
+      }
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { OutputError, invalidArgument, throwIfAborted } from '../../core/errors.
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
 import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from './atomic-output.js';
 import { routeClasses } from './classes.js';
-import { hasValidExtent, tileToFeature, type FeatureStyle, type QuPathObjectType } from './feature.js';
+import { createFeatureEncoder, hasValidExtent, type FeatureStyle, type QuPathObjectType } from './feature.js';
 import { blurmmVersion } from './version.js';
 
 export interface GeoJsonWriterOptions {
@@ -86,6 +86,7 @@ export function createGeoJsonWriter(options: GeoJsonWriterOptions): GeoJsonWrite
   const chunked = chunkSize !== undefined;
 
   let style: FeatureStyle | undefined;
+  let encode: ReturnType<typeof createFeatureEncoder> | undefined;
   let signal: AbortSignal | undefined;
   let chunk: Chunk | undefined;
   const finished: PendingOutput[] = [];
@@ -173,9 +174,9 @@ export function createGeoJsonWriter(options: GeoJsonWriterOptions): GeoJsonWrite
   }
 
   function append(c: Chunk, tile: TileResult): void {
-    const { feature, dropped } = tileToFeature(tile, style!);
+    const { json, dropped } = encode!(tile);
     droppedValues += dropped;
-    buffer += (c.count === 0 ? '' : ',\n') + JSON.stringify(feature);
+    buffer += (c.count === 0 ? '' : ',\n') + json;
     c.count++;
     features++;
   }
@@ -198,6 +199,7 @@ export function createGeoJsonWriter(options: GeoJsonWriterOptions): GeoJsonWrite
           slide: context.source.path,
         },
       };
+      encode = createFeatureEncoder(style);
       chunk = await openChunk();
     },
     write(tile: TileResult): Promise<void> | void {
