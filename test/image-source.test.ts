@@ -94,6 +94,23 @@ describe('plain images made by sharp (resolution sources)', () => {
     await s.close();
   });
 
+  it('grayscale, RGBA and 16-bit PNGs decode to RGB (alpha on white, 16 bits to 8)', async () => {
+    const g = join(dir, 'gray.png');
+    await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } }).png().toFile(g);
+    const s1 = await openImageSource(g);
+    expect([...(await s1.readRegion({ x: 0, y: 0, width: 2, height: 1, level: 0 })).data]).toEqual([0, 0, 0, 100, 100, 100]);
+    const a = join(dir, 'rgba.png');
+    await sharp(Buffer.from([10, 20, 30, 255, 10, 20, 30, 0]), { raw: { width: 2, height: 1, channels: 4 } }).png().toFile(a);
+    const s2 = await openImageSource(a);
+    expect([...(await s2.readRegion({ x: 0, y: 0, width: 2, height: 1, level: 0 })).data]).toEqual([10, 20, 30, 255, 255, 255]);
+    const w = join(dir, 'rgb16.png');
+    await sharp(Buffer.from([0, 255, 128]), { raw: { width: 1, height: 1, channels: 3 } }).toColourspace('rgb16').png().toFile(w);
+    const s3 = await openImageSource(w);
+    expect(s3.properties['image.depth']).toBe('ushort');
+    const px = (await s3.readRegion({ x: 0, y: 0, width: 1, height: 1, level: 0 })).data;
+    expect([...px]).toEqual([0, 255, 128]);
+  });
+
   it('a truncated JPEG opens and fails on the first read with a CorruptFileError naming it', async () => {
     const full = await sharp(gradient(400, 300), { raw: { width: 400, height: 300, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
     const f = join(dir, 'truncated.jpg');

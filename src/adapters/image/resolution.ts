@@ -34,16 +34,19 @@ function finish(mppX: number, mppY: number, source: string, properties: Record<s
 const u32be = (b: Uint8Array, o: number): number => ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
 const u16be = (b: Uint8Array, o: number): number => (b[o]! << 8) + b[o + 1]!;
 
-/** PNG: walks the chunks up to IDAT for pHYs. Also reports whether the chunk chain is intact. */
+/**
+ * PNG: walks the chunks up to the first IDAT for pHYs (which must precede IDAT), then checks that
+ * the file ends with an IEND chunk (a truncated file does not). Reports whether the file looks intact.
+ */
 export async function pngResolution(read: ByteReader, size: number): Promise<ResolutionInfo & { readonly intact: boolean; readonly problem?: string }> {
   let pos = 8;
   let info: ResolutionInfo = NONE;
-  let sawEnd = false;
   while (pos + 8 <= size) {
     const head = await read(pos, 8);
     const len = u32be(head, 0);
     const type = String.fromCharCode(head[4]!, head[5]!, head[6]!, head[7]!);
     if (pos + 12 + len > size) return { ...info, intact: false, problem: `chunk ${type} at byte ${pos} runs past the end of the file (${size} bytes): the file is truncated` };
+    if (type === 'IDAT' || type === 'IEND') break;
     if (type === 'pHYs' && len >= 9) {
       const d = await read(pos + 8, 9);
       const px = u32be(d, 0);
@@ -53,12 +56,10 @@ export async function pngResolution(read: ByteReader, size: number): Promise<Res
       info = unit === 1 ? finish(1e6 / px, 1e6 / py, 'png pHYs (px/m)', props) : { source: 'unknown (png pHYs without a unit: aspect ratio only)', properties: props };
     }
     pos += 12 + len;
-    if (type === 'IEND') {
-      sawEnd = true;
-      break;
-    }
   }
-  if (!sawEnd) return { ...info, intact: false, problem: `no IEND chunk before the end of the file (${size} bytes): the file is truncated` };
+  const tail = size >= 20 ? await read(size - 12, 12) : new Uint8Array(0);
+  const iend = tail.length === 12 && u32be(tail, 0) === 0 && String.fromCharCode(tail[4]!, tail[5]!, tail[6]!, tail[7]!) === 'IEND';
+  if (!iend) return { ...info, intact: false, problem: `it does not end with an IEND chunk (${size} bytes): the file is truncated` };
   return { ...info, intact: true };
 }
 
