@@ -47,6 +47,17 @@ describe('lv WebAssembly kernel', () => {
     }
   });
 
+  it('images beyond one 4 MiB block are summed in row blocks, exactly (incl. one row per block)', () => {
+    for (const [w, h, c] of [
+      [4000, 401, 3],
+      [2049, 600, 4],
+      [1_500_000, 3, 3],
+    ] as const) {
+      const img = noise(w, h, c, w + h);
+      expect(laplacianStats(img, { kernel: 'wasm' }), `${String(w)}x${String(h)}x${String(c)}`).toEqual(laplacianStats(img, { kernel: 'js' }));
+    }
+  });
+
   it('reads a view at an odd byte offset and ignores bytes beyond the image', () => {
     const base = noise(41, 23, 3, 5);
     const big = new Uint8Array(base.data.length + 101);

@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD kernel of the variance of the Laplacian (source: lv-kernel.wat).
  * Instantiated synchronously, once, from the base64 in lv-kernel.wasm.ts: no file reads and
- * no downloads at run time. Its memory grows to the largest tile seen and is reused, so the
- * hot path allocates nothing.
+ * no downloads at run time. Pixels are copied into the module's memory in blocks of whole rows
+ * (one block for tiles up to 4 MiB), so memory stays bounded whatever the image size; it
+ * grows once to the largest block and is reused, and the hot path allocates nothing.
  */
 import { LV_KERNEL_WASM_BASE64 } from './lv-kernel.wasm.js';
 import { lvSumsJs } from './lv-js.js';
@@ -22,7 +23,9 @@ interface WasmApi {
 }
 
 interface Instance {
-  readonly lv: (inPtr: number, width: number, height: number, channels: number, ring: number, rowBytes: number) => void;
+  readonly begin: (width: number, height: number, channels: number, ring: number, rowBytes: number) => void;
+  readonly rows: (inPtr: number, y0: number, count: number) => void;
+  readonly finish: () => void;
   readonly memory: WasmMemory;
   bytes: Uint8Array;
   f64: Float64Array;
@@ -33,8 +36,10 @@ const RING = 1024;
 /** readable bytes the kernel may touch after the pixels (it reads 16 bytes per 4 pixels) */
 const SLACK = 64;
 const PAGE = 65536;
-/** images beyond this go to the JS kernel rather than growing the memory past 2 GiB */
-const MAX_BYTES = 2 ** 31;
+/** pixel bytes copied into the module per block of rows */
+const BLOCK_BYTES = 4 * 2 ** 20;
+/** rows wider than this go to the JS kernel rather than growing the memory past 1 GiB */
+const MAX_BYTES = 2 ** 30;
 
 let instance: Instance | null | undefined;
 
@@ -54,7 +59,9 @@ function instantiate(): Instance | null {
   const inst = new wasm.Instance(new wasm.Module(bytes), {});
   const memory = inst.exports.memory as WasmMemory;
   return {
-    lv: inst.exports.lv as Instance['lv'],
+    begin: inst.exports.begin as Instance['begin'],
+    rows: inst.exports.rows as Instance['rows'],
+    finish: inst.exports.finish as Instance['finish'],
     memory,
     bytes: new Uint8Array(memory.buffer),
     f64: new Float64Array(memory.buffer, 0, 2),
@@ -65,9 +72,11 @@ function sumsWasm(data: Uint8Array, width: number, height: number, channels: 3 |
   const k = instance!;
   // one ring row: elements 0..w+1 plus the SIMD overrun (up to w+9), 16-byte aligned
   const rowBytes = ((width + 16 + 7) & ~7) * 2;
-  const pixels = width * height * channels;
+  const pitch = width * channels;
+  const pixels = pitch * height;
+  const blockRows = Math.max(1, Math.min(height, Math.floor(BLOCK_BYTES / pitch)));
   const inPtr = (RING + 3 * rowBytes + 15) & ~15;
-  const need = inPtr + pixels + SLACK;
+  const need = inPtr + blockRows * pitch + SLACK;
   if (need > MAX_BYTES) {
     lvSumsJs(data, width, height, channels, out);
     return;
@@ -83,8 +92,18 @@ function sumsWasm(data: Uint8Array, width: number, height: number, channels: 3 |
     k.bytes = new Uint8Array(k.memory.buffer);
     k.f64 = new Float64Array(k.memory.buffer, 0, 2);
   }
-  k.bytes.set(data.length === pixels ? data : data.subarray(0, pixels), inPtr);
-  k.lv(inPtr, width, height, channels, RING, rowBytes);
+  k.begin(width, height, channels, RING, rowBytes);
+  if (blockRows === height) {
+    k.bytes.set(data.length === pixels ? data : data.subarray(0, pixels), inPtr);
+    k.rows(inPtr, 0, height);
+  } else {
+    for (let y = 0; y < height; y += blockRows) {
+      const n = Math.min(blockRows, height - y);
+      k.bytes.set(data.subarray(y * pitch, (y + n) * pitch), inPtr);
+      k.rows(inPtr, y, n);
+    }
+  }
+  k.finish();
   out[0] = k.f64[0]!;
   out[1] = k.f64[1]!;
 }
