@@ -323,3 +323,22 @@ describe('GeoJSON feature encoder (the writer fast path)', () => {
     }
   });
 });
+
+describe('overlay writers in the writer registry', () => {
+  it('registers geojson, heatmap and report-html as lazy writers that work through the registry', async () => {
+    const { registerOverlayWriters } = await import('../src/adapters/report/register-writers.js');
+    const { writerRegistry } = await import('../src/core/registries.js');
+    registerOverlayWriters();
+    expect(['geojson', 'heatmap', 'report-html'].every((n) => writerRegistry.has(n))).toBe(true);
+    const p = join(dir, 'registry.geojson');
+    const w = writerRegistry.get('geojson')({ path: p, overwrite: true, objectType: 'detection' });
+    const tiles = createTiles();
+    expect(() => w.write(tiles[0]!)).toThrow('The geojson writer was not opened');
+    await w.open(createContext());
+    for (const t of tiles) await w.write(t);
+    await w.close(createReport(tiles));
+    const fc = JSON.parse(readFileSync(p, 'utf8'));
+    expect(fc.features).toHaveLength(46);
+    expect(fc.features[0].properties.objectType).toBe('detection');
+  });
+});
