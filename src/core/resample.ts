@@ -245,9 +245,9 @@ function integerPath(
 }
 
 /**
- * OpenCV's ResizeArea_Invoker (float32 weights), fused: the x-table entries of one output column
- * are contiguous, so each column's horizontal sum lives in registers (float32 rounding by
- * Math.fround at every step, as OpenCV's float arithmetic) and goes straight into the row sum.
+ * OpenCV's ResizeArea_Invoker (float32 weights): the x-table entries of one output column are
+ * contiguous, so each column's horizontal sum is kept in locals (float32 rounding by Math.fround at
+ * every step, as OpenCV's float arithmetic); a source row straddling two output rows is summed once.
  */
 function fractionalPath(
   srcWidth: number,
@@ -274,7 +274,8 @@ function fractionalPath(
   for (let dx = 1; dx <= width; dx++) if (xbeg[dx]! < xbeg[dx - 1]!) xbeg[dx] = xbeg[dx - 1]!;
   const xal = xtab.alpha;
   const srcStride = srcWidth * cn;
-  const fr = Math.fround;
+  const hrow = new Float32Array(rowLen);
+  let lastSy = -1;
   let j = 0; // next ytab entry
   let prevDy = ytab.length > 0 ? ytab.di[0]! : 0;
   let started = false;
@@ -302,36 +303,39 @@ function fractionalPath(
         assign = true;
       }
       started = true;
-      for (let dx = 0, o = 0; dx < width; dx++, o += cn) {
-        const k0 = xbeg[dx]!;
-        const k1 = xbeg[dx + 1]!;
-        if (cn === 3) {
-          let t0 = 0;
-          let t1 = 0;
-          let t2 = 0;
-          for (let k = k0; k < k1; k++) {
-            const s = base + xsi[k]!;
-            const a = xal[k]!;
-            t0 = fr(t0 + fr(data[s]! * a));
-            t1 = fr(t1 + fr(data[s + 1]! * a));
-            t2 = fr(t2 + fr(data[s + 2]! * a));
-          }
-          if (assign) {
-            sum[o] = beta * t0;
-            sum[o + 1] = beta * t1;
-            sum[o + 2] = beta * t2;
+      // the horizontal pass of a source row shared by two output rows is computed once
+      if (sy !== lastSy) {
+        lastSy = sy;
+        for (let dx = 0, o = 0; dx < width; dx++, o += cn) {
+          const k0 = xbeg[dx]!;
+          const k1 = xbeg[dx + 1]!;
+          if (cn === 3) {
+            let t0 = 0;
+            let t1 = 0;
+            let t2 = 0;
+            for (let k = k0; k < k1; k++) {
+              const s = base + xsi[k]!;
+              const a = xal[k]!;
+              t0 = Math.fround(t0 + Math.fround(data[s]! * a));
+              t1 = Math.fround(t1 + Math.fround(data[s + 1]! * a));
+              t2 = Math.fround(t2 + Math.fround(data[s + 2]! * a));
+            }
+            hrow[o] = t0;
+            hrow[o + 1] = t1;
+            hrow[o + 2] = t2;
           } else {
-            sum[o] = sum[o]! + fr(beta * t0);
-            sum[o + 1] = sum[o + 1]! + fr(beta * t1);
-            sum[o + 2] = sum[o + 2]! + fr(beta * t2);
-          }
-        } else {
-          for (let c = 0; c < cn; c++) {
-            let t = 0;
-            for (let k = k0; k < k1; k++) t = fr(t + fr(data[base + xsi[k]! + c]! * xal[k]!));
-            sum[o + c] = assign ? beta * t : sum[o + c]! + fr(beta * t);
+            for (let c = 0; c < cn; c++) {
+              let t = 0;
+              for (let k = k0; k < k1; k++) t = Math.fround(t + Math.fround(data[base + xsi[k]! + c]! * xal[k]!));
+              hrow[o + c] = t;
+            }
           }
         }
+      }
+      if (assign) {
+        for (let i = 0; i < rowLen; i++) sum[i] = beta * hrow[i]!;
+      } else {
+        for (let i = 0; i < rowLen; i++) sum[i] = sum[i]! + Math.fround(beta * hrow[i]!);
       }
       j++;
     }
