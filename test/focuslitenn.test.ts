@@ -186,3 +186,27 @@ describe.skipIf(!hasSharedData)('focuslitenn reproduces the reference scores', (
     });
   }
 });
+
+describe('focuslitenn default weights (trained by blurmm on project-generated synthetic tissue)', () => {
+  it('load by the name "default" with their unit and provenance', async () => {
+    const est = await focusLiteNN({ weights: 'default' });
+    try {
+      expect(est.outputs[0]).toMatchObject({ name: 'focuslitenn', unit: 'estimated sigma (px), calibrated on synthetic tissue', direction: 'higher-is-blurrier' });
+      expect(est.outputs[0]!.description).toMatch(/synthetic H&E-like tissue only/);
+      expect(est.version).toMatch(/k=10/);
+    } finally {
+      await est.dispose?.();
+    }
+  });
+
+  it.skipIf(!hasSharedData)('score the real out-of-focus TCGA patch blurrier than the in-focus one', async () => {
+    const est = await focusLiteNN({ weights: 'default' });
+    try {
+      const dir = shared('focuslitenn');
+      const [inFocus, outOfFocus] = await est.estimate([await loadPng(`${dir}/tcga-adrenal-in-focus.png`), await loadPng(`${dir}/tcga-adrenal-out-of-focus.png`)]);
+      expect(outOfFocus!.focuslitenn!).toBeGreaterThan(inFocus!.focuslitenn! + 2);
+    } finally {
+      await est.dispose?.();
+    }
+  });
+});

@@ -51,6 +51,7 @@ export const command: CliCommand = {
     '  --kernels     conv kernels k (default 10)',
     '  --crop        network input size (default 235)',
     '  --lr          Adam learning rate (default 0.01)',
+    '  --lv-fraction LV pre-selection: keep tiles with LV >= this fraction of the 90th percentile (default 0.6)',
     '  --json        print the training report as JSON',
   ].join('\n'),
   options: {
@@ -62,6 +63,7 @@ export const command: CliCommand = {
     kernels: { type: 'string' },
     crop: { type: 'string' },
     lr: { type: 'string' },
+    'lv-fraction': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
@@ -77,6 +79,7 @@ export const command: CliCommand = {
       kernels: num(values, 'kernels', { int: true, min: 1 }) ?? 10,
       crop: num(values, 'crop', { int: true, min: 7 }) ?? 235,
       learningRate: num(values, 'lr', { min: 0 }) ?? 0.01,
+      lvFraction: num(values, 'lv-fraction', { min: 0 }) ?? 0.6,
     };
     const sources: PatchSource[] = [];
     try {

@@ -12,7 +12,11 @@ import { describeFocusLiteNNOutput, loadFocusLiteNNWeights, parseFocusLiteNNWeig
 export type { FocusLiteNNWeights } from './focuslitenn-weights.js';
 
 export interface FocusLiteNNOptions {
-  /** path to a weights JSON, or parsed weights */
+  /**
+   * path to a weights JSON, parsed weights, or "default": blurmm's bundled weights, trained by
+   * blurmm's trainer on project-generated synthetic tissue (they rank real H&E tiles by blur;
+   * their sigma scale is calibrated on the synthetic tissue only)
+   */
   readonly weights: string | FocusLiteNNWeights;
   /** crop side in px, default 235 (the network's training size) */
   readonly crop?: number;
@@ -106,7 +110,14 @@ export async function focusLiteNN(options: FocusLiteNNOptions | Record<string, u
     throw invalidArgument('weights', 'a path to a FocusLiteNN weights JSON or parsed weights', o.weights);
   }
   const source = typeof o.weights === 'string' ? o.weights : '(inline weights)';
-  const weights = typeof o.weights === 'string' ? await loadFocusLiteNNWeights(o.weights) : 'convWeight' in o.weights ? o.weights : parseFocusLiteNNWeights(o.weights);
+  const weights =
+    o.weights === 'default'
+      ? parseFocusLiteNNWeights((await import('./focuslitenn-default.weights.json', { with: { type: 'json' } })).default, 'blurmm default weights')
+      : typeof o.weights === 'string'
+        ? await loadFocusLiteNNWeights(o.weights)
+        : 'convWeight' in o.weights
+          ? o.weights
+          : parseFocusLiteNNWeights(o.weights);
   const crop = positiveInt('crop', o.crop, 235);
   if (crop < 7) throw invalidArgument('crop', 'a crop of at least 7 px (the conv kernel)', crop);
   const stride = positiveInt('stride', o.stride, 128);

@@ -335,6 +335,8 @@ export interface TrainFocusOptions extends FitOptions {
   readonly tiles?: number;
   /** fraction of tiles held out for validation, default 0.25 */
   readonly validationFraction?: number;
+  /** LV pre-selection: keep tiles with LV >= this fraction of the 90th percentile, default 0.6 */
+  readonly lvFraction?: number;
   /** random flips/rotations of training crops, default true */
   readonly augment?: boolean;
   /** called as the stages progress */
@@ -366,7 +368,7 @@ export async function trainFocusLiteNN(
   const valFraction = options.validationFraction ?? 0.25;
   const patch = crop + 2 * blurMargin(Math.max(...sigmas));
   options.onStage?.('select', `reading ${patch} px patches, LV pre-selection of ${count} sharp tissue tiles`);
-  const tiles = await selectSharpTiles(sources, { patch, crop, count, seed, signal: options.signal });
+  const tiles = await selectSharpTiles(sources, { patch, crop, count, seed, signal: options.signal, ...(options.lvFraction !== undefined ? { lvFraction: options.lvFraction } : {}) });
   if (tiles.length < 2) {
     throw invalidArgument('sources', `images with at least 2 sharp tissue patches of ${patch} px`, `${tiles.length} found in ${sources.map((s) => s.name).join(', ')}`);
   }
@@ -387,6 +389,7 @@ export async function trainFocusLiteNN(
       seed,
       sigmas: [...sigmas],
       tiles: tiles.length,
+      lvFraction: options.lvFraction ?? 0.6,
       validationTiles: valTiles.length,
       epochs: fit.history.length,
       crop,
