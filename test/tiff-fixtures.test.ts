@@ -10,6 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { isBlurmmError, type BlurmmError } from '../src/core/errors.js';
 import { openTiffSlide } from '../src/adapters/tiff/tiff-source.js';
 import { decodeLzw } from '../src/adapters/tiff/lzw.js';
+import { buildTileBlockTiff } from '../src/adapters/tiff/jpeg-block.js';
+import { openFileSource } from '../src/adapters/tiff/byte-source.js';
+import { parseTiff } from '../src/adapters/tiff/ifd.js';
+import { describePage } from '../src/adapters/tiff/page.js';
 import { compare, cropWhite } from './tiff-oracle.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiff');
@@ -80,6 +84,48 @@ describe('lossless variants equal the truth exactly', () => {
       expect(compare(r.data, truth).psnr).toBeGreaterThan(30);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('JPEG block decode (many tiles per sharp call)', () => {
+  it('builds a valid one-IFD TIFF around the tiles, with the page tables and photometric', async () => {
+    const src = await openFileSource(F('jpeg-pyramid-tile32.tif'));
+    try {
+      const page = describePage(src.path, (await parseTiff(src)).pages[0]!, src.size);
+      const tiles = [0, 1, 5, 6].map((i) => new Uint8Array(page.byteCounts[i]!));
+      const tiff = buildTileBlockTiff(page, tiles, 2, 2);
+      const mem = { path: 'block', size: tiff.length, read: async (o: number, n: number) => tiff.subarray(o, o + n), close: async () => {} };
+      const parsed = await parseTiff(mem);
+      const blockPage = describePage('block', parsed.pages[0]!, tiff.length);
+      expect([blockPage.width, blockPage.height, blockPage.tileWidth, blockPage.photometric, blockPage.compression]).toEqual([64, 64, 32, page.photometric, 7]);
+      expect(Array.from(blockPage.jpegTables!)).toEqual(Array.from(page.jpegTables!));
+      expect(blockPage.byteCounts).toEqual(tiles.map((t) => t.length));
+      expect(blockPage.offsets[0]! + tiles[0]!.length).toBe(blockPage.offsets[1]);
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('gives the same pixels as tile-by-tile decoding for seeded random regions at every level', async () => {
+    const a = await openTiffSlide(F('jpeg-pyramid-tile32.tif'));
+    const b = await openTiffSlide(F('jpeg-pyramid-tile32.tif'), { jpegDecode: 'tile' });
+    try {
+      let seed = 12345;
+      const rnd = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      for (let k = 0; k < 40; k++) {
+        const level = rnd(a.levels.length);
+        const req = { level, x: rnd(200) - 30, y: rnd(140) - 20, width: 1 + rnd(90), height: 1 + rnd(70), channels: (k % 3 === 0 ? 4 : 3) as 3 | 4 };
+        const ra = await a.readRegion(req);
+        const rb = await b.readRegion(req);
+        expect(compare(ra.data, rb.data).maxDiff, JSON.stringify(req)).toBe(0);
+      }
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

@@ -17,6 +17,7 @@ import { openFileSource, type ByteSource } from './byte-source.js';
 import { decodeTile, tileLocation } from './decode.js';
 import { Tag, num, parseTiff, str, type Ifd } from './ifd.js';
 import { formatDouble, mppFromResolution, parseAperioDescription, parseOmePhysicalSize, tiffProperties } from './metadata.js';
+import { canDecodeAsBlock, decodeJpegBlock } from './jpeg-block.js';
 import { describePage, type TiffPage } from './page.js';
 
 /** default decoded-tile cache: 64 MiB */
@@ -30,6 +31,12 @@ export interface TiffLevel extends LevelInfo {
 export interface TiffOpenOptions extends OpenSourceOptions {
   /** tiles decoded at once per region read (default 8) */
   readonly maxInFlight?: number;
+  /**
+   * How JPEG tiles are decoded: 'block' (default) decodes all tiles of a region in one sharp
+   * call (./jpeg-block.ts), falling back to 'tile' on any problem; 'tile' decodes each tile in
+   * its own call, through the tile cache.
+   */
+  readonly jpegDecode?: 'block' | 'tile';
 }
 
 function allIfds(pages: readonly Ifd[]): Ifd[] {
@@ -63,6 +70,7 @@ class TiffSlide implements SlideSource {
   readonly #cache: TileCache;
   readonly #associated: ReadonlyMap<string, TiffPage>;
   readonly #maxInFlight: number;
+  readonly #blockDecode: boolean;
   #closed = false;
 
   constructor(init: {
@@ -75,6 +83,7 @@ class TiffSlide implements SlideSource {
     associated: Map<string, TiffPage>;
     cacheBytes: number;
     maxInFlight: number;
+    blockDecode: boolean;
   }) {
     this.format = init.format;
     this.path = init.src.path;
@@ -89,6 +98,7 @@ class TiffSlide implements SlideSource {
     this.associatedImages = [...init.associated.keys()];
     this.#cache = new TileCache(init.cacheBytes);
     this.#maxInFlight = init.maxInFlight;
+    this.#blockDecode = init.blockDecode;
   }
 
   /** decoded bytes held by the tile cache */
@@ -137,6 +147,10 @@ class TiffSlide implements SlideSource {
     const ly = Math.trunc(y / L.downsample);
     const page = L.page;
     const key = `L${level}`;
+    if (this.#blockDecode && canDecodeAsBlock(page)) {
+      const fast = await this.#readBlock(page, lx, ly, width, height, channels, request.signal);
+      if (fast) return fast;
+    }
     return readTiledRegion({
       level: { width: page.width, height: page.height, tileWidth: page.tileWidth, tileHeight: page.tileHeight },
       x: lx,
@@ -148,6 +162,85 @@ class TiffSlide implements SlideSource {
       maxInFlight: this.#maxInFlight,
       getTile: (col, row) => this.#tile(key, page, col, row, request.signal),
     });
+  }
+
+  /**
+   * The JPEG fast path: every tile the region touches decoded and cropped in one sharp call.
+   * Returns undefined (so the caller uses the tile-by-tile path, which reports damaged tiles
+   * one by one) when a tile is missing, out of the file, or the block fails to decode.
+   */
+  async #readBlock(page: TiffPage, x: number, y: number, width: number, height: number, channels: 3 | 4, signal: AbortSignal | undefined): Promise<RgbImage | undefined> {
+    const x0 = Math.max(x, 0);
+    const y0 = Math.max(y, 0);
+    const x1 = Math.min(x + width, page.width);
+    const y1 = Math.min(y + height, page.height);
+    if (x1 <= x0 || y1 <= y0) return undefined;
+    const tw = page.tileWidth;
+    const th = page.tileHeight;
+    const c0 = Math.floor(x0 / tw);
+    const r0 = Math.floor(y0 / th);
+    const c1 = Math.floor((x1 - 1) / tw);
+    const r1 = Math.floor((y1 - 1) / th);
+    const across = c1 - c0 + 1;
+    const down = r1 - r0 + 1;
+    const index: number[] = [];
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const i = r * page.tilesAcross + c;
+        const off = page.offsets[i]!;
+        const n = page.byteCounts[i]!;
+        if (off === 0 || n === 0 || off + n > this.#src.size) return undefined;
+        index.push(i);
+      }
+    }
+    throwIfAborted(signal, 'region read');
+    const tiles = await this.#readTileBytes(page, index);
+    let block: RgbImage;
+    try {
+      block = await decodeJpegBlock(page, tiles, across, down, { left: x0 - c0 * tw, top: y0 - r0 * th, width: x1 - x0, height: y1 - y0 });
+    } catch {
+      return undefined;
+    }
+    throwIfAborted(signal, 'region read');
+    if (channels === 3 && x0 === x && y0 === y && x1 - x0 === width && y1 - y0 === height) return block;
+    const out = new Uint8Array(width * height * channels).fill(channels === 3 ? 255 : 0);
+    const bw = x1 - x0;
+    for (let j = 0; j < y1 - y0; j++) {
+      let s = j * bw * 3;
+      let d = ((y0 - y + j) * width + (x0 - x)) * channels;
+      if (channels === 3) out.set(block.data.subarray(s, s + bw * 3), d);
+      else {
+        for (let i = 0; i < bw; i++, s += 3, d += 4) {
+          out[d] = block.data[s]!;
+          out[d + 1] = block.data[s + 1]!;
+          out[d + 2] = block.data[s + 2]!;
+          out[d + 3] = 255;
+        }
+      }
+    }
+    return { data: out, width, height, channels };
+  }
+
+  /** the raw bytes of tiles `index`, with adjacent tiles read in one file read */
+  async #readTileBytes(page: TiffPage, index: readonly number[]): Promise<Uint8Array[]> {
+    const order = index.map((i, k) => ({ k, off: page.offsets[i]!, n: page.byteCounts[i]! })).sort((a, b) => a.off - b.off);
+    const out = new Array<Uint8Array>(index.length);
+    const runs: (typeof order)[] = [];
+    for (const t of order) {
+      const run = runs[runs.length - 1];
+      const last = run?.[run.length - 1];
+      if (run && last && t.off >= last.off + last.n && t.off - (last.off + last.n) <= 4096) run.push(t);
+      else runs.push([t]);
+    }
+    await Promise.all(
+      runs.map(async (run) => {
+        const start = run[0]!.off;
+        const end = run[run.length - 1]!.off + run[run.length - 1]!.n;
+        const buf = await this.#src.read(start, end - start);
+        for (const t of run) out[t.k] = buf.subarray(t.off - start, t.off - start + t.n);
+      }),
+    );
+    return out;
   }
 
   async readAssociatedImage(name: string, options: { signal?: AbortSignal } = {}): Promise<RgbImage> {
@@ -187,19 +280,21 @@ class TiffSlide implements SlideSource {
 export async function openTiffSlide(path: string, options: TiffOpenOptions = {}): Promise<SlideSource> {
   const cacheBytes = options.tileCacheBytes ?? DEFAULT_TILE_CACHE_BYTES;
   if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) throw invalidArgument('tileCacheBytes', 'a number of bytes >= 0', cacheBytes);
+  const jpegDecode = options.jpegDecode ?? 'block';
+  if (jpegDecode !== 'block' && jpegDecode !== 'tile') throw invalidArgument('jpegDecode', '"block" or "tile"', jpegDecode);
   const maxInFlight = options.maxInFlight ?? 8;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidArgument('maxInFlight', 'a positive integer', maxInFlight);
   throwIfAborted(options.signal, 'slide open');
   const src = await openFileSource(path);
   try {
-    return await build(src, cacheBytes, maxInFlight);
+    return await build(src, cacheBytes, maxInFlight, jpegDecode === 'block');
   } catch (err) {
     await src.close();
     throw err;
   }
 }
 
-async function build(src: ByteSource, cacheBytes: number, maxInFlight: number): Promise<SlideSource> {
+async function build(src: ByteSource, cacheBytes: number, maxInFlight: number, blockDecode: boolean): Promise<SlideSource> {
   const path = src.path;
   const tiff = await parseTiff(src);
   const first = tiff.pages[0]!;
@@ -317,5 +412,5 @@ async function build(src: ByteSource, cacheBytes: number, maxInFlight: number): 
   properties['blurmm.mpp-source'] = mppSource;
   if (tiff.bigTiff) properties['blurmm.bigtiff'] = 'true';
 
-  return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight });
+  return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight, blockDecode });
 }
