@@ -38,6 +38,8 @@ export const DEMO = {
   trainRegionsPerClass: 8,
   crop: 48,
   heldOutRegionsPerClass: 12,
+  /** the demo test re-generates regions 0..subsampleRegions-1 of each class and checks these counts */
+  subsampleRegions: 3,
   tileSize: 256,
   evalSigmas: [0, 0.5, 1, 2],
   noise: 1,
@@ -58,20 +60,26 @@ const log = (msg: string): void => void process.stdout.write(`${msg}\n`);
 const t0 = performance.now();
 const secs = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-/** The held-out tiles at one sigma: regions seeded from heldOutSeed, cut into 256 px tiles. */
-export function heldOutTiles(sigma: number, perClass: number = DEMO.heldOutRegionsPerClass, firstRegion = 0): { tiles: RgbImage[]; labels: Uint8Array } {
-  const tiles: RgbImage[] = [];
-  const labels: number[] = [];
-  for (let i = firstRegion; i < firstRegion + perClass; i++)
+/**
+ * The held-out tiles at each sigma: regions seeded from heldOutSeed (region i, class 0 then 1),
+ * each rendered once and blurred with every sigma, cut into 256 px tiles (row-major).
+ */
+export function heldOutTiles(sigmas: readonly number[], perClass: number = DEMO.heldOutRegionsPerClass): Map<number, { tiles: RgbImage[]; labels: Uint8Array }> {
+  const out = new Map(sigmas.map((s) => [s, { tiles: [] as RgbImage[], labels: [] as number[] }]));
+  for (let i = 0; i < perClass; i++)
     for (const cls of [0, 1] as const) {
       const s = seedOf(DEMO.heldOutSeed, cls, i);
-      const img = finishPlanes(renderSharpPlanes(DEMO.regionSize, DEMO.regionSize, cls, s), DEMO.regionSize, DEMO.regionSize, sigma, DEMO.noise, seedOf(s, 7));
-      for (const t of cut(img, DEMO.tileSize)) {
-        tiles.push(t);
-        labels.push(cls);
+      const planes = renderSharpPlanes(DEMO.regionSize, DEMO.regionSize, cls, s);
+      for (const sigma of sigmas) {
+        const img = finishPlanes(planes, DEMO.regionSize, DEMO.regionSize, sigma, DEMO.noise, seedOf(s, 7));
+        const entry = out.get(sigma)!;
+        for (const t of cut(img, DEMO.tileSize)) {
+          entry.tiles.push(t);
+          entry.labels.push(cls);
+        }
       }
     }
-  return { tiles, labels: Uint8Array.from(labels) };
+  return new Map([...out].map(([k, v]) => [k, { tiles: v.tiles, labels: Uint8Array.from(v.labels) }]));
 }
 
 async function trainModels(): Promise<void> {
@@ -106,14 +114,17 @@ async function trainModels(): Promise<void> {
 async function measure(): Promise<void> {
   const metrics: Record<string, unknown> = {};
   const accuracy: Record<string, Record<string, number>> = {};
+  const subsample: Record<string, Record<string, number>> = {};
+  const nSub = DEMO.subsampleRegions * 2 * (DEMO.regionSize / DEMO.tileSize) ** 2;
   const lv: Record<string, { class0: number[]; class1: number[] }> = {};
   const models = await Promise.all(
     DEMO.models.map(async (m) =>
       createTileModel(await createOnnxBackend(m.id, { path: join(modelDir, `${m.id}.onnx`), intraOpThreads: 1 }), { id: m.id, preprocess: { ...DEMO_PREPROCESS, mean: [...DEMO_PREPROCESS.mean], std: [...DEMO_PREPROCESS.std] }, postprocess: { ...DEMO_POSTPROCESS, labels: [...DEMO_POSTPROCESS.labels] }, batchSize: 16 }),
     ),
   );
+  const heldOut = heldOutTiles(DEMO.evalSigmas);
   for (const sigma of DEMO.evalSigmas) {
-    const { tiles, labels } = heldOutTiles(sigma);
+    const { tiles, labels } = heldOut.get(sigma)!;
     const lvs = tiles.map((t) => laplacianVariance(t));
     const pct = (arr: number[], q: number): number => {
       const s = [...arr].sort((a, b) => a - b);
@@ -125,9 +136,14 @@ async function measure(): Promise<void> {
     for (const model of models) {
       const preds = await model.predict(tiles);
       let correct = 0;
+      let correctSub = 0;
       preds.forEach((p, i) => {
-        if ((p.score > 0.5 ? 1 : 0) === labels[i]) correct++;
+        if ((p.score > 0.5 ? 1 : 0) === labels[i]) {
+          correct++;
+          if (i < nSub) correctSub++;
+        }
       });
+      (subsample[model.id] ??= {})[String(sigma)] = correctSub;
       (accuracy[model.id] ??= {})[String(sigma)] = Number((correct / tiles.length).toFixed(4));
     }
     log(`[${secs()}] sigma ${sigma}: ${models.map((m) => `${m.id} ${accuracy[m.id]![String(sigma)]!.toFixed(3)}`).join(', ')}; LV median class0 ${lv[String(sigma)]!.class0[1]}, class1 ${lv[String(sigma)]!.class1[1]}`);
@@ -136,6 +152,7 @@ async function measure(): Promise<void> {
   metrics.description = 'Accuracy (threshold 0.5 on P(granular)) of each demo model on held-out synthetic 256 px tiles blurred with each sigma (px at 0.5 um/px), measured through onnxruntime by scripts/make-demo.ts; and the LV (OpenCV variance of the Laplacian) of those tiles as [min, median, max] per class.';
   metrics.heldOut = { seed: DEMO.heldOutSeed, regionsPerClass: DEMO.heldOutRegionsPerClass, regionSize: DEMO.regionSize, tileSize: DEMO.tileSize, tilesPerSigma: DEMO.heldOutRegionsPerClass * 2 * (DEMO.regionSize / DEMO.tileSize) ** 2, tileOrder: 'region i = 0.., class 0 then 1, tiles row-major within the region' };
   metrics.accuracy = accuracy;
+  metrics.subsample = { description: `correct tiles among the first ${nSub} held-out tiles (regions 0..${DEMO.subsampleRegions - 1}), which test/demo.test.ts regenerates`, tiles: nSub, correct: subsample };
   metrics.lv = lv;
   metrics.training = { seed: DEMO.trainSeed, regionsPerClass: DEMO.trainRegionsPerClass, crop: DEMO.crop, base: DEMO.base, fineTune: DEMO.fineTune, models: DEMO.models };
   metrics.texture = TEXTURE;
