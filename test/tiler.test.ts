@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isBlurmmError } from '../src/core/errors.js';
 import { boxMean } from '../src/core/resample.js';
-import { planTileGrid, readTile } from '../src/core/tiler.js';
+import { planTileGrid, readTile, readTiles } from '../src/core/tiler.js';
 import { createTissueMask } from '../src/core/tissue.js';
 import type { EdgePolicy, RgbImage, TileSpec } from '../src/core/types.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
@@ -226,5 +226,47 @@ describe.skipIf(!hasSharedData)('grid on the shared blurmosaic (reference/lv-til
     expect(specs[0]!.tissueFraction).toBe(0.98828125); // r0c0 in otsu.json
     expect(backgroundSkipped).toBe(63 - specs.length);
     expect(backgroundSkipped).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('readTiles (async iterable)', () => {
+  const img = randomImage(5, 200, 150);
+  it('yields every tile in order, failures as records, with at most `concurrency` reads in flight', async () => {
+    const base = memorySource([img]);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const src = {
+      ...base,
+      async readRegion(r: Parameters<typeof base.readRegion>[0]) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((res) => setTimeout(res, 2));
+        inFlight--;
+        if (r.x === 64 && r.y === 64) throw new Error('bad tile');
+        return base.readRegion(r);
+      },
+    };
+    const { specs } = planTileGrid(src, { tileSize: 64 }).tiles();
+    const got: string[] = [];
+    for await (const t of readTiles(src, specs, { concurrency: 3 })) {
+      got.push(t.ok ? `${t.spec.index}:${t.image.width}x${t.image.height}` : `${t.spec.index}:error`);
+    }
+    expect(got).toEqual(specs.map((s) => (s.x === 64 && s.y === 64 ? `${s.index}:error` : `${s.index}:${s.outWidth}x${s.outHeight}`)));
+    expect(maxInFlight).toBe(3);
+  });
+  it('ends with an AbortError when the signal aborts', async () => {
+    const src = memorySource([img]);
+    const { specs } = planTileGrid(src, { tileSize: 32 }).tiles();
+    const ac = new AbortController();
+    let n = 0;
+    await expect(
+      (async () => {
+        for await (const t of readTiles(src, specs, { signal: ac.signal })) {
+          void t;
+          if (++n === 2) ac.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'E_ABORTED' });
+    expect(n).toBe(2);
   });
 });

@@ -268,3 +268,39 @@ export async function readTile(source: SlideSource, spec: TileSpec, options: { s
   if (img.width === spec.outWidth && img.height === spec.outHeight) return img;
   return resizeArea(img, spec.outWidth, spec.outHeight);
 }
+
+/** One tile read by {@link readTiles}: the pixels, or why they could not be read. */
+export type TileRead = { readonly ok: true; readonly spec: TileSpec; readonly image: RgbImage } | { readonly ok: false; readonly spec: TileSpec; readonly error: unknown };
+
+/**
+ * Reads tiles as an async iterable, in the order given, with up to `concurrency` (default 4) reads
+ * in flight. A tile that fails is yielded as a record with its error and the iteration goes on;
+ * an aborted signal ends it with an AbortError. Breaking out of the loop stops further reads.
+ * @example
+ * for await (const t of readTiles(source, grid.tiles(mask).specs, { signal })) {
+ *   if (t.ok) estimate(t.image); else report(t.spec, t.error);
+ * }
+ */
+export async function* readTiles(
+  source: SlideSource,
+  specs: readonly TileSpec[],
+  options: { signal?: AbortSignal; concurrency?: number } = {},
+): AsyncGenerator<TileRead, void, undefined> {
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArgument('concurrency', 'a positive integer', concurrency);
+  const { signal } = options;
+  const readOptions = signal ? { signal } : {};
+  const window: Promise<TileRead>[] = [];
+  let next = 0;
+  const start = (): void => {
+    const spec = specs[next++]!;
+    window.push(readTile(source, spec, readOptions).then((image): TileRead => ({ ok: true, spec, image }), (error: unknown): TileRead => ({ ok: false, spec, error })));
+  };
+  while (next < specs.length && window.length < concurrency) start();
+  while (window.length > 0) {
+    const done = await window.shift()!;
+    throwIfAborted(signal, `tile reading of ${source.path}`);
+    if (next < specs.length) start();
+    yield done;
+  }
+}
