@@ -158,6 +158,11 @@ describe('blurmm serve over loopback HTTP', () => {
     expect(r.status).toBe(200);
     const report = r.json() as SlideReport;
     expect(report.tiles).toHaveLength(46);
+    expect(report).toEqual(JSON.parse(JSON.stringify(createReport())));
+    expect(calls[0]!.options.config).toBeUndefined();
+    await call('POST', '/v1/analyze', { path: 'slide.tif', includeTiles: false, config: { tiling: { tileSize: 512 } } });
+    expect(calls[1]!.options.config).toEqual({ tiling: { tileSize: 512 }, outputs: { includeTilesInReport: false } });
+    calls.splice(1);
     expect(calls[0]!.options.outDir).toBe(join(root, 'out', 'run1'));
     expect(calls[0]!.options.baseDir).toBe(root);
     const g = await call('POST', '/v1/analyze', { path: 'slide.tif', format: 'geojson', objectType: 'detection' });

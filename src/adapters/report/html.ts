@@ -60,13 +60,15 @@ export function histogramSvg(table: TileTable, plan: OverlayPlan, scale: BlurSca
         .flat()
         .filter((v) => v >= scale.lo && v <= scale.hi)
     : [scale.lo, (scale.lo + scale.hi) / 2, scale.hi];
+  const thresholdXs = plan.thresholds.map(xOf);
   for (const t of ticks) {
     const x = xOf(t);
+    if (thresholdXs.some((tx) => Math.abs(tx - x) < 1)) continue; // the threshold line labels it
     parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${PAD.t + ih}" y2="${PAD.t + ih + 4}" stroke="#333"/><text x="${x.toFixed(1)}" y="${PAD.t + ih + 16}" text-anchor="middle" font-size="11">${formatNumber(t)}</text>`);
   }
   for (const t of plan.thresholds) {
     const x = xOf(t);
-    parts.push(`<line class="threshold" data-value="${t}" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${PAD.t}" y2="${PAD.t + ih}" stroke="#000" stroke-width="2" stroke-dasharray="5 3"/><text x="${(x + 3).toFixed(1)}" y="${PAD.t + 10}" font-size="11">${formatNumber(t)}</text>`);
+    parts.push(`<line class="threshold" data-value="${t}" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${PAD.t}" y2="${PAD.t + ih}" stroke="#000" stroke-width="2" stroke-dasharray="5 3"/><text x="${(x + 3).toFixed(1)}" y="${PAD.t + 10}" font-size="11" font-weight="bold">${formatNumber(t)}</text>`);
   }
   const name = plan.primary ? `${plan.primary.name} (${plan.primary.unit}${scale.log ? ', log scale' : ''})` : 'no blur output';
   parts.push(`<text x="${PAD.l + iw / 2}" y="${HIST_H - 6}" text-anchor="middle" font-size="12">${escapeHtml(name)}${missing ? ` - ${missing} tiles without a value` : ''}</text>`);

@@ -175,6 +175,25 @@ async function sendGeoJson(res: ServerResponse, report: SlideReport, objectType:
   res.end(buf + '\n]}\n');
 }
 
+/** Writes a report as JSON, streaming its tiles one by one (a 1 M-tile report never becomes one string). */
+async function sendReportJson(res: ServerResponse, report: SlideReport): Promise<void> {
+  const SENTINEL = '\u0000blurmm-tiles\u0000';
+  const [head, tail] = JSON.stringify({ ...report, tiles: SENTINEL }).split(JSON.stringify(SENTINEL)) as [string, string];
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  let buf = head + '[';
+  let first = true;
+  for (const t of report.tiles) {
+    buf += (first ? '' : ',') + JSON.stringify(t);
+    first = false;
+    if (buf.length > 1 << 16) {
+      const ok = res.write(buf);
+      buf = '';
+      if (!ok) await new Promise<void>((r) => res.once('drain', r));
+    }
+  }
+  res.end(buf + ']' + tail);
+}
+
 /**
  * Creates the HTTP server (not yet listening).
  * @example
@@ -303,12 +322,14 @@ export function createBlurmmServer(options: BlurmmServerOptions): BlurmmServer {
     const t = await target(b.path);
     if (b.config) checkConfigPaths(b.config);
     const outDir = b.outDir !== undefined ? await roots!.writable(b.outDir, '/outDir') : undefined;
-    const config = b.format === 'geojson' || b.includeTiles !== false ? b.config : { ...b.config, outputs: { ...(b.config?.outputs as object | undefined), includeTilesInReport: false } };
+    // GeoJSON needs the tiles in the report; JSON keeps them unless includeTiles is false
+    const keepTiles = b.format === 'geojson' || b.includeTiles !== false;
+    const config = b.config === undefined && keepTiles ? undefined : { ...b.config, outputs: { ...(b.config?.outputs as object | undefined), includeTilesInReport: keepTiles } };
     const report = await heavy(res, (signal) =>
       handlers.analyze(t, { ...(config !== undefined ? { config } : {}), ...(outDir !== undefined ? { outDir } : {}), baseDir: roots!.list[0]!, signal }),
     );
     if (b.format === 'geojson') await sendGeoJson(res, report, b.objectType ?? 'tile', b.classification ?? 'blur');
-    else sendJson(res, 200, report);
+    else await sendReportJson(res, report);
   }
 
   return {
