@@ -2,8 +2,9 @@
  * The WebAssembly SIMD kernel of the variance of the Laplacian (source: lv-kernel.wat).
  * Instantiated synchronously, once, from the base64 in lv-kernel.wasm.ts: no file reads and
  * no downloads at run time. Pixels are copied into the module's memory in blocks of whole rows
- * (one block for tiles up to 4 MiB), so memory stays bounded whatever the image size; it
- * grows once to the largest block and is reused, and the hot path allocates nothing.
+ * (one block, one copy, no allocation for tiles up to 4 MiB; larger images go in 4 MiB
+ * blocks through subarray views), so the memory stays bounded whatever the image size: it
+ * grows to the largest block seen (plus three gray rows) and is reused.
  */
 import { LV_KERNEL_WASM_BASE64 } from './lv-kernel.wasm.js';
 import { lvSumsJs } from './lv-js.js';
