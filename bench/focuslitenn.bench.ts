@@ -1,7 +1,7 @@
 /**
  * FocusLiteNN throughput through onnxruntime-node (one intra-op thread), next to LV measured in
  * the same run on the same tiles:
- * - 235 px patches at batch 1 and 64 (the network's input; the PERFORMANCE.md protocol);
+ * - 235 px patches at batch 1, 16 and 64 (the network's input; the PERFORMANCE.md protocol);
  * - the graph blurmm builds (uint8 NHWC in, cast/transpose inside) against a float32 NCHW graph
  *   fed by JS preprocessing (x / 255, HWC -> CHW), end to end;
  * - 512 px tiles (9 crops each, reference crop protocol) at batch 64.
@@ -72,6 +72,7 @@ async function f32Estimate(batch: readonly RgbImage[]): Promise<void> {
 }
 
 const est1: BlurEstimator = await focusLiteNN({ weights, batchSize: 1 });
+const est16: BlurEstimator = await focusLiteNN({ weights, batchSize: 16 });
 const est64: BlurEstimator = await focusLiteNN({ weights, batchSize: 64 });
 
 interface Case {
@@ -84,6 +85,7 @@ interface Case {
 const batch64 = (pool: readonly RgbImage[]): RgbImage[] => Array.from({ length: 64 }, (_, i) => pool[i % pool.length]!);
 const cases: Case[] = [
   { name: 'focuslitenn 235 px, batch 1 (uint8 NHWC graph)', batch: 1, run: (t) => est1.estimate(t), pool: patches },
+  { name: 'focuslitenn 235 px, batch 16 (uint8 NHWC graph)', batch: 16, run: (t) => est16.estimate(t), pool: patches },
   { name: 'focuslitenn 235 px, batch 64 (uint8 NHWC graph)', batch: 64, run: (t) => est64.estimate(t), pool: patches },
   { name: 'focuslitenn 235 px, batch 1 (JS -> float32 NCHW)', batch: 1, run: (t) => f32Estimate(t), pool: patches },
   { name: 'focuslitenn 235 px, batch 64 (JS -> float32 NCHW)', batch: 64, run: (t) => f32Estimate(t), pool: patches },
@@ -133,5 +135,6 @@ process.stdout.write(
   `  reported, not measured here (PERFORMANCE.md, PyTorch 1.13 CPU, 1-kernel, 235 px): ~0.145 ms/patch at batch 1 (~6,900/s), ~0.118 ms at batch 16 (~8,500/s); blurmm measured ${(1000 / fl1.cpu).toFixed(3)} / ${(1000 / fl64.cpu).toFixed(3)} ms at batch 1 / 64\n`,
 );
 await est1.dispose?.();
+await est16.dispose?.();
 await est64.dispose?.();
 await f32Session.release();
