@@ -10,7 +10,7 @@
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  AbortError,
+  ArgumentError,
   CorruptFileError,
   FormatError,
   NotFoundError,
@@ -146,7 +146,7 @@ export async function openImageSource(path: string, options: OpenSourceOptions =
     properties,
     associatedImages: [],
     async readRegion(req: RegionRequest): Promise<RgbImage> {
-      if (closed) throw new AbortError(`${path} is closed`, { path });
+      if (closed) throw new ArgumentError(`Cannot read ${path}: the source was closed; open it again with openSlide().`, { path, plugin: 'image' });
       const { x, y, width: w, height: h } = req;
       const cn = req.channels ?? 3;
       if (req.level !== 0) throw invalidArgument('level', `0 (${path} is a plain image with one level)`, req.level);
