@@ -7,7 +7,7 @@
  * Prints tiles/s, MB/s, file size and peak RSS; ratios against blurmm in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,32 @@ async function child(mode: string, n: number, out: string): Promise<void> {
       if (r) await r;
     }
     await w.close(createReport([]));
+  } else if (mode === 'overlays') {
+    // heatmap + report writers on 1 M tiles of a 256k x 256k synthetic slide (thumbnail from a 1000 px level)
+    const { createHeatmapWriter } = await import('../src/adapters/heatmap/index.js');
+    const { createHtmlReportWriter } = await import('../src/adapters/report/index.js');
+    const side = 1000 * 256;
+    const levels = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({ index: k, width: Math.round(side / 2 ** k), height: Math.round(side / 2 ** k), downsample: 2 ** k }));
+    const source = {
+      format: 'synthetic', path: '/synthetic/big.tif', width: side, height: side, levels, mpp: { x: 0.25, y: 0.25 }, mppSource: 'synthetic',
+      properties: {}, associatedImages: [],
+      async readRegion(req: { width: number; height: number; channels?: 3 | 4 }) {
+        const ch = req.channels ?? 3;
+        const data = new Uint8Array(req.width * req.height * ch).fill(220);
+        return { data, width: req.width, height: req.height, channels: ch };
+      },
+      async close() {},
+    };
+    const ctx = { ...createContext(), source };
+    const writers = [createHeatmapWriter({ dir: out, overwrite: true }), createHtmlReportWriter({ path: join(out, 'report.html'), overwrite: true })];
+    for (const w of writers) await w.open(ctx);
+    const router = createRouter();
+    for (let i = 0; i < n; i++) {
+      const t = tileAt(i, router);
+      for (const w of writers) w.write(t);
+    }
+    const report = { ...createReport([]), tiling: { ...createReport([]).tiling, gridColumns: 1000, gridRows: Math.ceil(n / 1000) } };
+    for (const w of writers) await w.close(report);
   } else if (mode === 'naive') {
     const style = { objectType: 'tile' as const, classification: 'blur' as const, lock: true, classes: routeClasses({ rules: RULES, fallback: { label: 'unrouted', model: null } }), metadata: { 'blurmm.version': '0.1.0', estimators: 'lv@1.0.0', slide: '/synthetic/slide.tif' }, id: () => randomUUID() };
     const router = createRouter();
@@ -85,7 +111,7 @@ print(json.dumps({'ms': ms, 'rssMB': resource.getrusage(resource.RUSAGE_SELF).ru
 interface Result { ms: number; rssMB: number; bytes: number }
 
 function measure(mode: string, n: number, dir: string): Result | undefined {
-  const out = join(dir, `${mode}-${n}.geojson${mode.endsWith('gz') ? '.gz' : ''}`);
+  const out = mode === 'overlays' ? join(dir, 'overlays') : join(dir, `${mode}-${n}.geojson${mode.endsWith('gz') ? '.gz' : ''}`);
   const r = mode === 'python'
     ? spawnSync('/usr/bin/python3', ['-c', PY, String(n), out], { encoding: 'utf8' })
     : spawnSync(process.execPath, ['--import', 'tsx', self, 'child', mode, String(n), out], { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -95,8 +121,8 @@ function measure(mode: string, n: number, dir: string): Result | undefined {
   }
   const line = r.stdout.trim().split('\n').pop()!;
   const { ms, rssMB } = JSON.parse(line) as { ms: number; rssMB: number };
-  const bytes = statSync(out).size;
-  rmSync(out);
+  const bytes = mode === 'overlays' ? readdirSync(out).reduce((a, f) => a + statSync(join(out, f)).size, 0) : statSync(out).size;
+  rmSync(out, { recursive: true, force: true });
   return { ms, rssMB, bytes };
 }
 
@@ -122,6 +148,8 @@ async function main(): Promise<void> {
     if (b && bz) process.stdout.write(`  gzip: ${(b.bytes / bz.bytes).toFixed(1)}x smaller, ${(bz.ms / b.ms).toFixed(2)}x the time\n`);
     if (b && nv) process.stdout.write(`  ratio speed blurmm/naive ${(nv.ms / b.ms).toFixed(2)}x, peak RSS naive/blurmm ${(nv.rssMB / b.rssMB).toFixed(2)}x\n`);
     if (b && py) process.stdout.write(`  ratio speed blurmm/python ${(py.ms / b.ms).toFixed(2)}x\n`);
+    const ov = measure('overlays', big, dir);
+    if (ov) process.stdout.write(`  heatmaps (3 PNG + TIFF + npy) and report.html for ${big} tiles: ${(ov.ms / 1000).toFixed(2)} s, ${(ov.bytes / 1e6).toFixed(1)} MB written, peak RSS ${ov.rssMB.toFixed(0)} MB (no peer)\n`);
     if (b && b1) process.stdout.write(`  bounded memory: peak RSS ${b.rssMB.toFixed(0)} MB at 200k vs ${b1.rssMB.toFixed(0)} MB at 1M (${(b1.rssMB / b.rssMB).toFixed(2)}x for 5x the tiles)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
