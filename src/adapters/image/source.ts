@@ -77,6 +77,11 @@ export async function openImageSource(path: string, options: OpenSourceOptions =
   const height = meta.height;
   if (!width || !height) throw new CorruptFileError(`The ${kind} file ${path} has no image size in its header.`, { path, plugin: 'image' });
   const pages = meta.pages ?? 1;
+  // headers blurmm does not parse (e.g. resolution only in XMP): take libvips' density unless it is a default
+  if (!res.mpp && meta.density !== undefined && meta.density > 0 && Math.abs(meta.density - 72) > 0.5 && Math.abs(meta.density - 25.4) > 0.1) {
+    const um = 25400 / meta.density;
+    res = { mpp: { x: um, y: um }, source: 'sharp density (dpi)', properties: res.properties };
+  }
 
   const level: LevelInfo = { index: 0, width, height, downsample: 1, mpp: res.mpp };
   const properties: Record<string, string> = {
