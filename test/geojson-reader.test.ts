@@ -86,3 +86,27 @@ describe('tolerant GeoJSON reader', () => {
     expect((format as Error).message).toContain(other);
   });
 });
+
+describe('regions of interest from QuPath annotations', () => {
+  it('keeps annotation polygons (holes subtracted, classes filtered, offset applied) and filters tiles by centre', async () => {
+    const { readRegionsOfInterest } = await import('../src/adapters/geojson/index.js');
+    const p = join(dir, 'rois.geojson');
+    writeFileSync(p, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1000, 0], [1000, 1000], [0, 1000], [0, 0]], [[400, 400], [600, 400], [600, 600], [400, 600], [400, 400]]] }, properties: { objectType: 'annotation', classification: { name: 'Tumor', color: [200, 0, 0] } } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[2000, 0], [3000, 0], [2000, 1000], [2000, 0]]] }, properties: { objectType: 'annotation', classification: 'Stroma' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[5000, 0], [6000, 0], [6000, 1000], [5000, 0]]] }, properties: { objectType: 'detection' } },
+      ],
+    }));
+    const all = await readRegionsOfInterest(p);
+    expect(all.polygons).toHaveLength(2);
+    expect(all.bounds).toEqual([0, 0, 3000, 1000]);
+    expect([all.contains(100, 100), all.contains(500, 500), all.contains(2100, 100), all.contains(2900, 900), all.contains(5500, 100)]).toEqual([true, false, true, false, false]);
+    expect(all.containsTile({ x: 0, y: 0, width: 256, height: 256 })).toBe(true);
+    expect(all.containsTile({ x: 372, y: 372, width: 256, height: 256 })).toBe(false); // centre in the hole
+    const tumor = await readRegionsOfInterest(p, { classifications: ['Tumor'], offsetX: -100, offsetY: 0 });
+    expect(tumor.polygons).toHaveLength(1);
+    expect([tumor.contains(-50, 10), tumor.contains(950, 10)]).toEqual([true, false]);
+  });
+});

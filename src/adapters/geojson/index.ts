@@ -3,3 +3,5 @@ export { readGeoJsonFile, readGeoJsonText, readGeoJsonValue, parseTolerantJson, 
 export { tileToFeature, tileMeasurements, rectangleRing, putMeasurement, type TileFeature, type FeatureStyle, type QuPathObjectType } from './feature.js';
 export { routeClasses, predictedClass, colorForLabel, parseHexColor, toHex, type ClassStyle, type RouteClasses, type Rgb } from './classes.js';
 export { prepareOutput, commitOutput, discardOutput, writeFileAtomic, type PendingOutput } from './atomic-output.js';
+export { readRegionsOfInterest, regionsOfInterest, type RegionsOfInterest, type RoiOptions } from './roi.js';
+export { createFeatureEncoder } from './feature.js';
