@@ -5,9 +5,10 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { focusLiteNN } from '../src/plugins/estimators/focuslitenn.js';
 import { loadFocusLiteNNWeights } from '../src/plugins/estimators/focuslitenn-weights.js';
-import { blurMargin, fitFocusLiteNN, makeSamples, type FitResult, type TrainingSample } from '../src/plugins/train/focuslitenn-trainer.js';
+import { blurMargin, fitFocusLiteNN, focusLiteNNLossAndGradient, makeSamples, type FitResult, type TrainingSample } from '../src/plugins/train/focuslitenn-trainer.js';
 import { openPatchSource, selectSharpTiles, type SelectedTile } from '../src/plugins/train/patch-source.js';
 import { rmse, spearman } from '../src/plugins/train/stats.js';
+import type { FocusLiteNNWeights } from '../src/plugins/estimators/focuslitenn-weights.js';
 import { command as trainFocus, parseSigmas } from '../src/cli/commands/train-focus.js';
 import { isBlurmmError } from '../src/core/errors.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
@@ -24,6 +25,32 @@ function sink(): { stream: Writable; text: () => string } {
     },
   });
   return { stream, text: () => chunks.join('') };
+}
+
+/** float64 JS FocusLiteNN on one crop (independent of the trainer's onnxruntime forward) */
+function jsPredict(w: { k: number; convW: Float64Array; convB: Float64Array; fcW: Float64Array; fcB: Float64Array }, s: TrainingSample): number {
+  const m = Math.floor((CROP + 2 - 7) / 5) + 1;
+  let out = w.k === 1 ? 0 : w.fcB[0]!;
+  for (let k = 0; k < w.k; k++) {
+    let min = Infinity;
+    for (let oy = 0; oy < m; oy++)
+      for (let ox = 0; ox < m; ox++) {
+        let acc = 0;
+        for (let ky = 0; ky < 7; ky++) {
+          const iy = oy * 5 - 1 + ky;
+          if (iy < 0 || iy >= CROP) continue;
+          for (let kx = 0; kx < 7; kx++) {
+            const ix = ox * 5 - 1 + kx;
+            if (ix < 0 || ix >= CROP) continue;
+            for (let c = 0; c < 3; c++) acc += (s.crop[(iy * CROP + ix) * 3 + c]! / 255) * w.convW[k * 147 + (c * 7 + ky) * 7 + kx]!;
+          }
+        }
+        min = Math.min(min, acc);
+      }
+    const pooled = min + w.convB[k]!;
+    out += w.k === 1 ? pooled : w.fcW[k]! * pooled;
+  }
+  return out;
 }
 
 describe('parseSigmas', () => {
@@ -67,6 +94,27 @@ describe.skipIf(!hasSharedData)('FocusLiteNN trainer on the in-focus TCGA patch'
     // a constant prediction at the mean sigma has RMSE sqrt(2) here
     expect(fit.validation.rmse).toBeLessThan(1);
   });
+
+  it('back-propagates the exact gradient (central differences of a float64 JS loss)', async () => {
+    const w: FocusLiteNNWeights = fit.weights;
+    const batch = val.slice(0, 6);
+    const g = await focusLiteNNLossAndGradient(w, batch, CROP);
+    const base = { k: w.k, convW: Float64Array.from(w.convWeight), convB: Float64Array.from(w.convBias), fcW: Float64Array.from(w.fcWeight!), fcB: Float64Array.from(w.fcBias!) };
+    const loss = (p: typeof base): number => batch.reduce((a, s) => a + (jsPredict(p, s) - s.sigma) ** 2, 0) / batch.length;
+    expect(g.loss).toBeCloseTo(loss(base), 4);
+    const checks: [keyof typeof base & ('convW' | 'convB' | 'fcW' | 'fcB'), number, Float64Array][] = [
+      ['convW', 3, g.convWeight], ['convW', 80, g.convWeight], ['convW', 147 + 24, g.convWeight], ['convW', 147 + 130, g.convWeight],
+      ['convB', 1, g.convBias], ['fcW', 0, g.fcWeight], ['fcB', 0, g.fcBias],
+    ];
+    const eps = 1e-4;
+    for (const [name, i, analytic] of checks) {
+      const plus = { ...base, [name]: Float64Array.from(base[name]) }, minus = { ...base, [name]: Float64Array.from(base[name]) };
+      plus[name][i]! += eps;
+      minus[name][i]! -= eps;
+      const numeric = (loss(plus) - loss(minus)) / (2 * eps);
+      expect(Math.abs(analytic[i]! - numeric), `${name}[${i}] analytic ${analytic[i]} numeric ${numeric}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(numeric)));
+    }
+  }, 30_000);
 
   it('is deterministic for a seed', async () => {
     const again = await fitFocusLiteNN(train, val, { kernels: 2, epochs: 2, seed: 3, batchSize: 8, learningRate: 0.02 });

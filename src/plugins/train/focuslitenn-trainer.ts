@@ -146,6 +146,83 @@ function head(p: Params, pooled: Float32Array, n: number): number {
   return out;
 }
 
+/**
+ * Adds the gradient of the mean squared error over `batch` to `grads` ([convW, convB, fcW, fcB])
+ * given the forward pass (pooled values and arg-min positions); returns the batch's sum of
+ * squared errors. The min-pool routes each kernel's gradient to the window at its arg-min.
+ */
+function accumulateGradients(
+  p: Params,
+  samples: readonly TrainingSample[],
+  batch: readonly number[],
+  pooled: Float32Array,
+  argmin: BigInt64Array,
+  crop: number,
+  grads: readonly Float64Array[],
+): number {
+  const k = p.k;
+  const map = Math.floor((crop + 2 * FOCUSLITENN_PADDING - K) / FOCUSLITENN_STRIDE) + 1;
+  const [gw, gb, gfw, gfb] = grads as [Float64Array, Float64Array, Float64Array, Float64Array];
+  let sse = 0;
+  batch.forEach((i, n) => {
+    const s = samples[i]!;
+    const err = head(p, pooled, n) - s.sigma;
+    sse += err * err;
+    const dPred = (2 * err) / batch.length;
+    for (let j = 0; j < k; j++) {
+      const dPool = k === 1 ? dPred : dPred * p.fcW[j]!;
+      if (k > 1) gfw[j]! += dPred * pooled[n * k + j]!;
+      gb[j]! += dPool;
+      // d pooled / d w = the input window at the arg-min (zero padding outside the crop)
+      const pos = Number(argmin[n * k + j]!);
+      const oy = Math.floor(pos / map), ox = pos % map;
+      const scale = dPool / 255;
+      for (let ky = 0; ky < K; ky++) {
+        const iy = oy * FOCUSLITENN_STRIDE - FOCUSLITENN_PADDING + ky;
+        if (iy < 0 || iy >= crop) continue;
+        for (let kx = 0; kx < K; kx++) {
+          const ix = ox * FOCUSLITENN_STRIDE - FOCUSLITENN_PADDING + kx;
+          if (ix < 0 || ix >= crop) continue;
+          const px = (iy * crop + ix) * 3;
+          for (let c = 0; c < 3; c++) gw[j * TAPS + (c * K + ky) * K + kx]! += scale * s.crop[px + c]!;
+        }
+      }
+    }
+    if (k > 1) gfb[0]! += dPred;
+  });
+  return sse;
+}
+
+/**
+ * The mean squared error of weights on samples (target sigma) and its gradient, with the forward
+ * pass through onnxruntime as in training. For tests and diagnostics.
+ */
+export async function focusLiteNNLossAndGradient(
+  weights: FocusLiteNNWeights,
+  samples: readonly TrainingSample[],
+  crop = 235,
+): Promise<{ loss: number; convWeight: Float64Array; convBias: Float64Array; fcWeight: Float64Array; fcBias: Float64Array }> {
+  const k = weights.k;
+  const p: Params = {
+    k,
+    convW: Float64Array.from(weights.convWeight),
+    convB: Float64Array.from(weights.convBias),
+    fcW: weights.fcWeight ? Float64Array.from(weights.fcWeight) : new Float64Array(k),
+    fcB: weights.fcBias ? Float64Array.from(weights.fcBias) : new Float64Array(1),
+  };
+  const ort = await loadOnnxRuntime();
+  const session = await ort.InferenceSession.create(buildTrainingGraph(k, crop), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const idx = samples.map((_, i) => i);
+    const { pooled, argmin } = await forwardBatch(ort, session, p, samples, idx, crop);
+    const grads = [p.convW, p.convB, p.fcW, p.fcB].map((g) => new Float64Array(g.length));
+    const sse = accumulateGradients(p, samples, idx, pooled, argmin, crop, grads);
+    return { loss: sse / samples.length, convWeight: grads[0]!, convBias: grads[1]!, fcWeight: grads[2]!, fcBias: grads[3]! };
+  } finally {
+    await session.release();
+  }
+}
+
 export interface FitOptions {
   /** conv kernels, default 10 */
   readonly kernels?: number;
@@ -221,7 +298,6 @@ export async function fitFocusLiteNN(train: readonly TrainingSample[], validatio
   const lr0 = options.learningRate ?? 0.01;
   const crop = options.crop ?? 235;
   if (train.length === 0) throw invalidArgument('train', 'at least one training sample', train.length);
-  const map = Math.floor((crop + 2 * FOCUSLITENN_PADDING - K) / FOCUSLITENN_STRIDE) + 1;
   const rand = seededRandom(options.seed ?? 1);
   const normal = gaussianRandom(rand);
   const sigmaMean = mean(train.map((s) => s.sigma));
@@ -259,33 +335,7 @@ export async function fitFocusLiteNN(train: readonly TrainingSample[], validatio
         const batch = order.slice(b, b + batchSize);
         const { pooled, argmin } = await forwardBatch(ort, session, p, train, batch, crop);
         for (const g of grads) g.fill(0);
-        batch.forEach((i, n) => {
-          const s = train[i]!;
-          const err = head(p, pooled, n) - s.sigma;
-          sse += err * err;
-          const dPred = (2 * err) / batch.length;
-          for (let j = 0; j < k; j++) {
-            const dPool = k === 1 ? dPred : dPred * p.fcW[j]!;
-            if (k > 1) grads[2]![j]! += dPred * pooled[n * k + j]!;
-            grads[1]![j]! += dPool;
-            // d pooled / d w = the input window at the arg-min (zero padding outside the crop)
-            const pos = Number(argmin[n * k + j]!);
-            const oy = Math.floor(pos / map), ox = pos % map;
-            const gw = grads[0]!;
-            const scale = dPool / 255;
-            for (let ky = 0; ky < K; ky++) {
-              const iy = oy * FOCUSLITENN_STRIDE - FOCUSLITENN_PADDING + ky;
-              if (iy < 0 || iy >= crop) continue;
-              for (let kx = 0; kx < K; kx++) {
-                const ix = ox * FOCUSLITENN_STRIDE - FOCUSLITENN_PADDING + kx;
-                if (ix < 0 || ix >= crop) continue;
-                const px = (iy * crop + ix) * 3;
-                for (let c = 0; c < 3; c++) gw[j * TAPS + (c * K + ky) * K + kx]! += scale * s.crop[px + c]!;
-              }
-            }
-          }
-          if (k > 1) grads[3]![0]! += dPred;
-        });
+        sse += accumulateGradients(p, train, batch, pooled, argmin, crop, grads);
         step++;
         const c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
         groups.forEach((g, gi) => {
