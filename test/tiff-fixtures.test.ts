@@ -107,9 +107,14 @@ describe('JPEG block decode (many tiles per sharp call)', () => {
     }
   });
 
-  it('gives the same pixels as tile-by-tile decoding for seeded random regions at every level', async () => {
-    const a = await openTiffSlide(F('jpeg-pyramid-tile32.tif'));
-    const b = await openTiffSlide(F('jpeg-pyramid-tile32.tif'), { jpegDecode: 'tile' });
+  it('block, region and tile decoding give the same pixels for seeded random regions at every level', async () => {
+    const file = F('jpeg-pyramid-tile32.tif');
+    const ref = await openTiffSlide(file, { jpegDecode: 'tile' });
+    const others = [
+      await openTiffSlide(file), // default blocks (one block per level here)
+      await openTiffSlide(file, { jpegBlock: { width: 64, height: 32 } }), // 2 x 1 tiles per block
+      await openTiffSlide(file, { jpegDecode: 'region' }),
+    ];
     try {
       let seed = 12345;
       const rnd = (n: number): number => {
@@ -117,15 +122,19 @@ describe('JPEG block decode (many tiles per sharp call)', () => {
         return seed % n;
       };
       for (let k = 0; k < 40; k++) {
-        const level = rnd(a.levels.length);
+        const level = rnd(ref.levels.length);
         const req = { level, x: rnd(200) - 30, y: rnd(140) - 20, width: 1 + rnd(90), height: 1 + rnd(70), channels: (k % 3 === 0 ? 4 : 3) as 3 | 4 };
-        const ra = await a.readRegion(req);
-        const rb = await b.readRegion(req);
-        expect(compare(ra.data, rb.data).maxDiff, JSON.stringify(req)).toBe(0);
+        const want = await ref.readRegion(req);
+        for (const [i, s] of others.entries()) expect(compare((await s.readRegion(req)).data, want.data).maxDiff, `${i} ${JSON.stringify(req)}`).toBe(0);
+      }
+      // row-major reading (read-ahead on) equals too
+      for (let y = 0; y < H; y += 20) for (let x = 0; x < W; x += 40) {
+        const req = { level: 0, x, y, width: 40, height: 20 };
+        expect(compare((await others[1]!.readRegion(req)).data, (await ref.readRegion(req)).data).maxDiff).toBe(0);
       }
     } finally {
-      await a.close();
-      await b.close();
+      await ref.close();
+      for (const s of others) await s.close();
     }
   });
 });
@@ -146,8 +155,8 @@ describe('bad input: typed errors naming file, page and tile', () => {
     }
   });
 
-  it('a garbage JPEG tile in a good slide fails only reads that touch it, with E_DECODE', async () => {
-    const s = await openTiffSlide(F('corrupt-tile.tif'));
+  for (const jpegDecode of ['block', 'region', 'tile'] as const) it(`a garbage JPEG tile in a good slide fails only reads that touch it, with E_DECODE (${jpegDecode} decoding)`, async () => {
+    const s = await openTiffSlide(F('corrupt-tile.tif'), { jpegDecode });
     try {
       const e = await errorOf(s.readRegion({ level: 0, x: 40, y: 0, width: 8, height: 8 }));
       expect(e.code).toBe('E_DECODE');

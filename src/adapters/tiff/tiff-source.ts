@@ -32,12 +32,23 @@ export interface TiffOpenOptions extends OpenSourceOptions {
   /** tiles decoded at once per region read (default 8) */
   readonly maxInFlight?: number;
   /**
-   * How JPEG tiles are decoded: 'block' (default) decodes all tiles of a region in one sharp
-   * call (./jpeg-block.ts), falling back to 'tile' on any problem; 'tile' decodes each tile in
-   * its own call, through the tile cache.
+   * How JPEG tiles are decoded (sharp costs ~1-2 ms per call, as much as decoding a 256 px tile):
+   * - 'block' (default): fixed, aligned blocks of tiles of about `jpegBlock` px (default 2048 x 512,
+   *   i.e. 8 x 2 tiles of 256 px) are decoded in one call each (./jpeg-block.ts) and kept in the
+   *   tile cache, so a tiler reading row by row decodes each block once. Best for whole-level reads;
+   *   a lone small read decodes its whole block.
+   * - 'region': the tiles one region touches, in one call, not cached.
+   * - 'tile': one call per tile, through the tile cache.
+   * 'block' and 'region' fall back to 'tile' for a region whose block has a missing or damaged
+   * tile, so damaged tiles are reported one by one and fail only the reads that touch them.
    */
-  readonly jpegDecode?: 'block' | 'tile';
+  readonly jpegDecode?: 'block' | 'region' | 'tile';
+  /** block size in pixels for jpegDecode 'block' (rounded to whole tiles; default 2048 x 512) */
+  readonly jpegBlock?: { readonly width: number; readonly height: number };
 }
+
+/** thrown inside the block path to fall back to tile-by-tile reading; never escapes */
+class BlockFallback extends Error {}
 
 function allIfds(pages: readonly Ifd[]): Ifd[] {
   const out: Ifd[] = [];
@@ -70,7 +81,12 @@ class TiffSlide implements SlideSource {
   readonly #cache: TileCache;
   readonly #associated: ReadonlyMap<string, TiffPage>;
   readonly #maxInFlight: number;
-  readonly #blockDecode: boolean;
+  readonly #jpegDecode: 'block' | 'region' | 'tile';
+  readonly #jpegBlock: { readonly width: number; readonly height: number };
+  /** blocks that failed to decode as a whole: their regions go tile by tile */
+  readonly #badBlocks = new Set<string>();
+  /** the last block asked for, per level, to detect sequential reading */
+  readonly #lastBlock = new Map<string, [number, number]>();
   #closed = false;
 
   constructor(init: {
@@ -83,7 +99,8 @@ class TiffSlide implements SlideSource {
     associated: Map<string, TiffPage>;
     cacheBytes: number;
     maxInFlight: number;
-    blockDecode: boolean;
+    jpegDecode: 'block' | 'region' | 'tile';
+    jpegBlock: { readonly width: number; readonly height: number };
   }) {
     this.format = init.format;
     this.path = init.src.path;
@@ -98,7 +115,8 @@ class TiffSlide implements SlideSource {
     this.associatedImages = [...init.associated.keys()];
     this.#cache = new TileCache(init.cacheBytes);
     this.#maxInFlight = init.maxInFlight;
-    this.#blockDecode = init.blockDecode;
+    this.#jpegDecode = init.jpegDecode;
+    this.#jpegBlock = init.jpegBlock;
   }
 
   /** decoded bytes held by the tile cache */
@@ -147,7 +165,37 @@ class TiffSlide implements SlideSource {
     const ly = Math.trunc(y / L.downsample);
     const page = L.page;
     const key = `L${level}`;
-    if (this.#blockDecode && canDecodeAsBlock(page)) {
+    if (this.#jpegDecode === 'block' && canDecodeAsBlock(page)) {
+      const across = Math.max(1, Math.round(this.#jpegBlock.width / page.tileWidth));
+      const down = Math.max(1, Math.round(this.#jpegBlock.height / page.tileHeight));
+      try {
+        return await readTiledRegion({
+          level: { width: page.width, height: page.height, tileWidth: across * page.tileWidth, tileHeight: down * page.tileHeight },
+          x: lx,
+          y: ly,
+          width,
+          height,
+          channels,
+          signal: request.signal,
+          maxInFlight: this.#maxInFlight,
+          getTile: (bc, br) => {
+            const got = this.#block(key, page, bc, br, across, down, request.signal);
+            // read-ahead: when blocks are asked for in row-major order, start decoding the next one
+            // now, so a sequential reader has it decoded (on another libuv thread) when it gets there
+            const last = this.#lastBlock.get(key);
+            this.#lastBlock.set(key, [bc, br]);
+            if (last && ((last[0] === bc - 1 && last[1] === br) || (last[0] === bc && last[1] === br))) {
+              const blocksAcross = Math.ceil(page.tilesAcross / across);
+              const next: [number, number] = bc + 1 < blocksAcross ? [bc + 1, br] : [0, br + 1];
+              if (next[1] * down < page.tilesDown) this.#block(key, page, next[0], next[1], across, down, undefined).catch(() => undefined);
+            }
+            return got;
+          },
+        });
+      } catch (err) {
+        if (!(err instanceof BlockFallback)) throw err;
+      }
+    } else if (this.#jpegDecode === 'region' && canDecodeAsBlock(page)) {
       const fast = await this.#readBlock(page, lx, ly, width, height, channels, request.signal);
       if (fast) return fast;
     }
@@ -164,8 +212,49 @@ class TiffSlide implements SlideSource {
     });
   }
 
+  #block(key: string, page: TiffPage, bc: number, br: number, across: number, down: number, signal: AbortSignal | undefined): Promise<RgbImage> {
+    const bkey = `${key}/B${across}x${down}/${bc}/${br}`;
+    if (this.#badBlocks.has(bkey)) return Promise.reject(new BlockFallback());
+    return this.#cache.getOrLoad(bkey, () => this.#loadBlock(page, bc, br, across, down, signal)).catch((err: unknown) => {
+      if (err instanceof BlockFallback) this.#badBlocks.add(bkey);
+      throw err;
+    });
+  }
+
+  /** block (bc, br) of across x down tiles, decoded in one call and cropped to the level */
+  async #loadBlock(page: TiffPage, bc: number, br: number, across: number, down: number, signal: AbortSignal | undefined): Promise<RgbImage> {
+    const c0 = bc * across;
+    const r0 = br * down;
+    const c1 = Math.min(c0 + across, page.tilesAcross);
+    const r1 = Math.min(r0 + down, page.tilesDown);
+    const index: number[] = [];
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const i = r * page.tilesAcross + c;
+        const off = page.offsets[i]!;
+        const n = page.byteCounts[i]!;
+        if (off === 0 || n === 0 || off + n > this.#src.size) throw new BlockFallback();
+        index.push(i);
+      }
+    }
+    throwIfAborted(signal, 'region read');
+    const tiles = await this.#readTileBytes(page, index);
+    const x0 = c0 * page.tileWidth;
+    const y0 = r0 * page.tileHeight;
+    try {
+      return await decodeJpegBlock(page, tiles, c1 - c0, r1 - r0, {
+        left: 0,
+        top: 0,
+        width: Math.min((c1 - c0) * page.tileWidth, page.width - x0),
+        height: Math.min((r1 - r0) * page.tileHeight, page.height - y0),
+      });
+    } catch {
+      throw new BlockFallback();
+    }
+  }
+
   /**
-   * The JPEG fast path: every tile the region touches decoded and cropped in one sharp call.
+   * The 'region' JPEG path: every tile the region touches decoded and cropped in one sharp call.
    * Returns undefined (so the caller uses the tile-by-tile path, which reports damaged tiles
    * one by one) when a tile is missing, out of the file, or the block fails to decode.
    */
@@ -281,20 +370,30 @@ export async function openTiffSlide(path: string, options: TiffOpenOptions = {})
   const cacheBytes = options.tileCacheBytes ?? DEFAULT_TILE_CACHE_BYTES;
   if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) throw invalidArgument('tileCacheBytes', 'a number of bytes >= 0', cacheBytes);
   const jpegDecode = options.jpegDecode ?? 'block';
-  if (jpegDecode !== 'block' && jpegDecode !== 'tile') throw invalidArgument('jpegDecode', '"block" or "tile"', jpegDecode);
+  if (jpegDecode !== 'block' && jpegDecode !== 'region' && jpegDecode !== 'tile') throw invalidArgument('jpegDecode', '"block", "region" or "tile"', jpegDecode);
+  const jpegBlock = options.jpegBlock ?? { width: 2048, height: 512 };
+  if (!(jpegBlock.width >= 1 && jpegBlock.height >= 1 && jpegBlock.width * jpegBlock.height <= 1 << 24)) {
+    throw invalidArgument('jpegBlock', 'a block size { width, height } of 1 to 2^24 pixels', jpegBlock);
+  }
   const maxInFlight = options.maxInFlight ?? 8;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidArgument('maxInFlight', 'a positive integer', maxInFlight);
   throwIfAborted(options.signal, 'slide open');
   const src = await openFileSource(path);
   try {
-    return await build(src, cacheBytes, maxInFlight, jpegDecode === 'block');
+    return await build(src, cacheBytes, maxInFlight, jpegDecode, jpegBlock);
   } catch (err) {
     await src.close();
     throw err;
   }
 }
 
-async function build(src: ByteSource, cacheBytes: number, maxInFlight: number, blockDecode: boolean): Promise<SlideSource> {
+async function build(
+  src: ByteSource,
+  cacheBytes: number,
+  maxInFlight: number,
+  jpegDecode: 'block' | 'region' | 'tile',
+  jpegBlock: { readonly width: number; readonly height: number },
+): Promise<SlideSource> {
   const path = src.path;
   const tiff = await parseTiff(src);
   const first = tiff.pages[0]!;
@@ -412,5 +511,5 @@ async function build(src: ByteSource, cacheBytes: number, maxInFlight: number, b
   properties['blurmm.mpp-source'] = mppSource;
   if (tiff.bigTiff) properties['blurmm.bigtiff'] = 'true';
 
-  return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight, blockDecode });
+  return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight, jpegDecode, jpegBlock });
 }
