@@ -32,13 +32,15 @@ import qupath.lib.io.PathIO
 import qupath.lib.objects.PathObjectTools
 
 // ---------------------------------------------------------------- settings
-def MODE = 'cli'                                   // 'cli' or 'serve'
-def BLURMM = 'blurmm'                              // CLI: the blurmm command (or a full path, or 'npx blurmm')
-def CONFIG = null                                  // CLI: optional config JSON path (models, routing); null = blur QC
-def SERVE_URL = 'http://127.0.0.1:8765'            // serve: where `blurmm serve` listens
-def CLEAR_EXISTING_TILES = true                    // remove tiles/detections from an earlier run first
-Integer OFFSET_X = null                            // null = detect; else the level-0 x of QuPath's origin
-Integer OFFSET_Y = null
+// (each can also be set by an environment variable of the same name with a BLURMM_ prefix)
+def env = { String k, v -> System.getenv('BLURMM_' + k) ?: v }
+def MODE = env('MODE', 'cli')                                  // 'cli' or 'serve'
+def BLURMM = env('CMD', 'blurmm')                              // CLI: the blurmm command (or a full path, or 'npx blurmm')
+def CONFIG = env('CONFIG', null)                               // CLI: optional config JSON path (models, routing); null = blur QC
+def SERVE_URL = env('SERVE_URL', 'http://127.0.0.1:8765')      // serve: where `blurmm serve` listens
+def CLEAR_EXISTING_TILES = true                                // remove tiles from an earlier run first
+Integer OFFSET_X = env('OFFSET_X', null) as Integer            // null = detect; else the level-0 x of QuPath's origin
+Integer OFFSET_Y = env('OFFSET_Y', null) as Integer
 
 // ---------------------------------------------------------------- the slide
 def imageData = getCurrentImageData()
@@ -106,6 +108,7 @@ if (MODE == 'cli') {
     def resp = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString())
     if (resp.statusCode() != 200) { println "blurmm serve answered ${resp.statusCode()}: ${resp.body()}"; return }
     geojson = Files.createTempFile('blurmm-', '.geojson')
+    geojson.toFile().deleteOnExit()
     Files.writeString(geojson, resp.body())
 }
 
