@@ -111,4 +111,11 @@ describe.skipIf(!hasSharedData)('blurmm compare-estimators', () => {
     expect(png.format).toBe('png');
     expect(png.width).toBe(840);
   }, 60_000);
+
+  it('names what is missing: focuslitenn without --weights, an unknown estimator', async () => {
+    const io = { stdout: sink().stream, stderr: sink().stream, signal: new AbortController().signal };
+    const png = shared('focuslitenn', 'tcga-adrenal-in-focus.png');
+    await expect(compareCommand.run({ values: { estimator: 'lv,focuslitenn' }, positionals: [png] }, io)).rejects.toThrow(/--estimator focuslitenn needs --weights/);
+    await expect(compareCommand.run({ values: { estimator: 'nope' }, positionals: [png] }, io)).rejects.toThrow(/No blur estimator named "nope" is registered; registered: .*lv/);
+  });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ArgumentError } from '../../core/errors.js';
 import type { BlurEstimator } from '../../core/types.js';
 import { loadSharp } from '../../adapters/codecs/sharp.js';
-import { laplacianVariance } from '../../plugins/estimators/lv.js';
+import { registerBuiltins } from '../../builtins.js';
+import { estimatorRegistry } from '../../core/registries.js';
 import { blurMargin } from '../../plugins/train/focuslitenn-trainer.js';
 import { compareEstimators, renderComparisonSvg } from '../../plugins/train/compare.js';
 import { openPatchSource, selectSharpTiles } from '../../plugins/train/patch-source.js';
@@ -15,10 +16,11 @@ export const command: CliCommand = {
   name: 'compare-estimators',
   summary: 'Blur sharp tiles at known sigmas and compare blur estimators (Spearman, monotone range, ms/tile, curves)',
   usage: [
-    'blurmm compare-estimators <source> [--sigmas 0:6:0.5] [--weights w.json] [--out dir] [--tiles N] [--tile 512] [--crop 235] [--stride 128] [--seed N] [--json]',
+    'blurmm compare-estimators <source> [--sigmas 0:6:0.5] [--estimator lv,focuslitenn] [--weights w.json] [--out dir] [--tiles N] [--tile 512] [--crop 235] [--stride 128] [--seed N] [--json]',
     '  <source>     slide or image with in-focus tissue',
     '  --sigmas     comma list or from:to:step (default 0:6:0.5)',
-    '  --weights    FocusLiteNN weights JSON (adds focuslitenn next to lv)',
+    '  --estimator  registered estimators to compare (default lv, plus focuslitenn with --weights)',
+    '  --weights    FocusLiteNN weights JSON, or "default" for the bundled weights',
     '  --out        folder for comparison.json and comparison.png (default: print only)',
     '  --tiles      sharp tiles to pick by LV pre-selection (default 16)',
     '  --tile       tile size scored by each estimator (default 512)',
@@ -26,6 +28,7 @@ export const command: CliCommand = {
   ].join('\n'),
   options: {
     sigmas: { type: 'string' },
+    estimator: { type: 'string' },
     weights: { type: 'string' },
     out: { type: 'string', short: 'o' },
     tiles: { type: 'string' },
@@ -44,15 +47,14 @@ export const command: CliCommand = {
     const seed = num(values, 'seed', { int: true, min: 0 }) ?? 1;
     const weights = str(values, 'weights');
     const outDir = str(values, 'out');
-    const estimators: BlurEstimator[] = [laplacianVariance()];
+    const names = (str(values, 'estimator') ?? (weights ? 'lv,focuslitenn' : 'lv')).split(',').map((n) => n.trim()).filter(Boolean);
+    if (names.includes('focuslitenn') && !weights) throw new ArgumentError('--estimator focuslitenn needs --weights <file.json> (or --weights default)');
+    registerBuiltins();
+    const focusOptions = { weights, crop: num(values, 'crop', { int: true, min: 7 }) ?? 235, stride: num(values, 'stride', { int: true, min: 1 }) ?? 128, small: 'pad' };
+    const estimators: BlurEstimator[] = [];
     const source = await openPatchSource(target, { signal: io.signal });
     try {
-      if (weights) {
-        const { focusLiteNN } = await import('../../plugins/estimators/focuslitenn.js');
-        estimators.push(
-          await focusLiteNN({ weights, crop: num(values, 'crop', { int: true, min: 7 }) ?? 235, stride: num(values, 'stride', { int: true, min: 1 }) ?? 128, small: 'pad' }),
-        );
-      }
+      for (const name of names) estimators.push(await estimatorRegistry.get(name)(name === 'focuslitenn' ? focusOptions : {}));
       const patch = tileSize + 2 * blurMargin(Math.max(...sigmas));
       io.stderr.write(`[select] ${count} sharp tissue tiles of ${tileSize} px (patches of ${patch} px) from ${target}\n`);
       const tiles = await selectSharpTiles([source], { patch, crop: tileSize, count, seed, signal: io.signal });

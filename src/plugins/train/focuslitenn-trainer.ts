@@ -444,6 +444,8 @@ export async function trainFocusLiteNN(
       epochs: fit.history.length,
       crop,
       sources: sources.map((s) => s.name),
+      /** level-0 um/px of each source (null when unknown): sigma is in these pixels */
+      mpp: sources.map((s) => s.mpp ?? null),
     },
     metrics: { train: fit.train, validation: fit.validation },
   };

@@ -16,6 +16,8 @@ export interface PatchSource {
   readonly name: string;
   readonly width: number;
   readonly height: number;
+  /** level-0 microns per pixel (mean of x and y), when the source says */
+  readonly mpp?: number | undefined;
   read(x: number, y: number, width: number, height: number, signal?: AbortSignal): Promise<RgbImage>;
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function openPatchSource(target: string, options: { signal?: AbortS
       name: target,
       width: slide.width,
       height: slide.height,
+      mpp: slide.mpp ? (slide.mpp.x + slide.mpp.y) / 2 : undefined,
       read: (x, y, width, height, signal) => slide.readRegion({ x, y, width, height, level: 0, channels: 3, signal }),
       close: () => slide.close(),
     };
