@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'demo-output/**', '**/*.wasm.ts', 'coverage/**'] },
+  { ignores: ['.h*-scratch/**', 'dist/**', 'node_modules/**', 'demo-output/**', '**/*.wasm.ts', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
