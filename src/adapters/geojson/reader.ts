@@ -45,6 +45,8 @@ export interface ReadResult {
   readonly warnings: ReadWarning[];
 }
 
+const KNOWN_PROPERTIES = new Set(['objectType', 'classification', 'measurements', 'metadata', 'isLocked', 'name']);
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** JSON.parse that also accepts bare NaN, Infinity and -Infinity (read as null). */
@@ -278,8 +280,8 @@ export function readGeoJsonValue(value: unknown, source = '(input)'): ReadResult
       maxX = Math.max(maxX, p[0]!);
       maxY = Math.max(maxY, p[1]!);
     }
-    const { objectType: _t, classification: _c, measurements: _m, metadata: _md, isLocked: _l, name: _n, ...rest } = props;
-    void _t, _c, _m, _md, _l, _n;
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props)) if (!KNOWN_PROPERTIES.has(k)) rest[k] = v;
     objects.push({
       id: typeof f.id === 'string' ? f.id : typeof f.id === 'number' ? String(f.id) : typeof props.id === 'string' ? props.id : undefined,
       objectType: objectTypeOf(props),

@@ -145,7 +145,11 @@ export function createQuPathContext(options: QuPathContextOptions = {}): QuPathC
     },
     addObjects(list) {
       const present = new Set(objects);
-      for (const o of list) if (!present.has(o)) (objects.push(o), present.add(o));
+      for (const o of list) {
+        if (present.has(o)) continue;
+        objects.push(o);
+        present.add(o);
+      }
     },
     removeObjects(list) {
       const gone = new Set(list);
