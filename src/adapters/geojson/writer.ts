@@ -10,7 +10,7 @@ import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/
 import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from './atomic-output.js';
 import { routeClasses } from './classes.js';
 import { createFeatureEncoder, hasValidExtent, type FeatureStyle, type QuPathObjectType } from './feature.js';
-import { blurmmVersion } from './version.js';
+import { BLURMM_VERSION } from '../../core/version.js';
 
 export interface GeoJsonWriterOptions {
   /** target file, e.g. "out/tiles.geojson"; ".gz" is appended when gzip is on and the path lacks it */
@@ -194,7 +194,7 @@ export function createGeoJsonWriter(options: GeoJsonWriterOptions): GeoJsonWrite
         lock,
         classes: routeClasses(context.router),
         metadata: {
-          'blurmm.version': blurmmVersion(),
+          'blurmm.version': BLURMM_VERSION,
           estimators: context.estimators.map((e) => `${e.name}@${e.version}`).join(','),
           slide: context.source.path,
         },

@@ -18,7 +18,7 @@ import { validateConfig } from '../../core/config.js';
 import type { SlideReport } from '../../core/types.js';
 import { routeClasses } from '../geojson/classes.js';
 import { hasValidExtent, tileToFeature, type FeatureStyle } from '../geojson/feature.js';
-import { blurmmVersion } from '../geojson/version.js';
+import { BLURMM_VERSION } from '../../core/version.js';
 import { createRoots, OutsideRootError, type Roots } from './roots.js';
 import { analyzeRequestSchema, estimateRequestSchema, infoRequestSchema, type AnalyzeRequest, type EstimateRequest, type InfoRequest } from './schemas.js';
 
@@ -286,7 +286,7 @@ export function createBlurmmServer(options: BlurmmServerOptions): BlurmmServer {
     if (!route) throw new HttpError(404, 'E_NOT_FOUND', `No route ${u.pathname}. Routes: GET /v1/health, POST /v1/info, /v1/estimate, /v1/analyze.`);
     if (route === 'health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'E_METHOD', `Use GET for /v1/health.`, undefined, { allow: 'GET, HEAD' });
-      sendJson(res, 200, { status: 'ok', blurmm: blurmmVersion(), routes: ['GET /v1/health', 'POST /v1/info', 'POST /v1/estimate', 'POST /v1/analyze'], busy: running >= maxConcurrent });
+      sendJson(res, 200, { status: 'ok', blurmm: BLURMM_VERSION, routes: ['GET /v1/health', 'POST /v1/info', 'POST /v1/estimate', 'POST /v1/analyze'], busy: running >= maxConcurrent });
       return;
     }
     if (req.method !== 'POST') throw new HttpError(405, 'E_METHOD', `Use POST for /v1/${route}.`, undefined, { allow: 'POST' });
