@@ -210,3 +210,11 @@ describe('focuslitenn default weights (trained by blurmm on project-generated sy
     }
   });
 });
+
+describe('focuslitenn lifecycle', () => {
+  it('reports a typed error when used after dispose', async () => {
+    const est = await focusLiteNN({ weights: syntheticWeights(1) });
+    await est.dispose?.();
+    await expect(est.estimate([noiseTile(235, 235)])).rejects.toSatisfy((e: unknown) => isBlurmmError(e, 'E_ESTIMATOR') && /onnxruntime failed on a batch of 1 crops of 235 px/.test((e as Error).message));
+  });
+});

@@ -153,7 +153,12 @@ export async function focusLiteNN(options: FocusLiteNNOptions | Record<string, u
 
   async function runBatch(buf: Uint8Array, n: number): Promise<Float32Array> {
     const tensor = new ort.Tensor('uint8', buf.subarray(0, n * cropBytes), [n, crop, crop, 3]);
-    const result = await session.run({ image: tensor });
+    let result: Awaited<ReturnType<typeof session.run>>;
+    try {
+      result = await session.run({ image: tensor });
+    } catch (cause) {
+      throw new EstimatorError(`FocusLiteNN (${source}): onnxruntime failed on a batch of ${n} crops of ${crop} px: ${(cause as Error).message}`, { plugin: 'focuslitenn', cause });
+    }
     const data = result.score?.data;
     if (!(data instanceof Float32Array) || data.length !== n) throw new EstimatorError(`FocusLiteNN (${source}): unexpected output from onnxruntime`, { plugin: 'focuslitenn' });
     return data;
