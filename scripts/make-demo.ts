@@ -214,7 +214,8 @@ function writeConfig(): void {
   const config = {
     $schema: '../../schemas/blurmm.config.schema.json',
     tiling: { tileSize: DEMO.tileSize, mpp: DEMO_MPP, edge: 'skip' },
-    tissue: { enabled: true, minTissueFraction: 0.5 },
+    // stroma is pale (grey ~200) and glass ~242: Otsu on this slide splits nuclei from stroma, so use a fixed threshold
+    tissue: { enabled: true, minTissueFraction: 0.5, threshold: 225 },
     estimators: [{ name: 'lv' }],
     routing: { preset: 'deepblurmm' },
     models: DEMO.models.map((m) => ({
