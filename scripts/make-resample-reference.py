@@ -42,6 +42,20 @@ cases = [
     (9, 90, 90, 3, True, 30, 45),       # x factor 3, y fractional
     (10, 257, 193, 3, False, 1, 1),     # to a single pixel
     (11, 1025, 772, 3, True, 1024, 771),
+    # integer factors (resizeAreaFast) at awkward widths and channel counts
+    (30, 62, 46, 3, False, 31, 23),     # x2, width % 4 == 3, source rows not on 4-byte boundaries
+    (31, 68, 40, 3, True, 34, 20),      # x2, output rows not on 4-byte boundaries
+    (32, 66, 42, 4, False, 33, 21),     # x2 rgba
+    (33, 100, 75, 3, False, 20, 15),    # factor 5
+    (34, 90, 60, 3, True, 45, 20),      # 2 in x, 3 in y (cvRound, not +2 >> 2)
+    (35, 96, 64, 4, True, 32, 16),      # 3 in x, 4 in y, rgba
+    (36, 256, 192, 3, False, 32, 24),   # factor 8
+    (37, 102, 78, 3, True, 17, 13),     # factor 6, smooth (ties)
+    # fractional factors: 2, 3-4 and 4-5 taps per output column
+    (38, 717, 360, 3, True, 512, 257),  # mpp 0.35 -> 0.49
+    (39, 150, 100, 3, False, 60, 40),   # 2.5
+    (40, 700, 140, 3, True, 200, 40),   # 3.5
+    (41, 300, 90, 4, False, 97, 31),    # rgba, ~3.1
 ]
 up_cases = [
     (20, 7, 5, 3, False, 13, 11),

@@ -126,3 +126,62 @@ describe('boxMean', () => {
     }
   });
 });
+
+describe('integer-factor and fractional fast paths', () => {
+  const integerCases = ref.down.filter((c) => c.width % c.outWidth === 0 && c.height % c.outHeight === 0);
+  const byteView = (img: RgbImage, shift: number): RgbImage => {
+    // the same pixels at a byte offset that is not a multiple of 4 (rows cannot be read as words in place)
+    const buf = new Uint8Array(img.data.length + shift);
+    buf.set(img.data, shift);
+    return { ...img, data: buf.subarray(shift) };
+  };
+  it('covers integer factors 2 to 8 (and 257 x 193, the byte-by-byte fallback) in the stored cases', () => {
+    expect(new Set(integerCases.map((c) => `${c.width / c.outWidth}x${c.height / c.outHeight}x${c.channels}`))).toEqual(
+      new Set(['2x2x3', '3x3x3', '4x4x3', '2x2x4', '5x5x3', '2x3x3', '3x2x3', '3x4x4', '8x8x3', '6x6x3', '257x193x3']),
+    );
+  });
+  for (const c of ref.down) {
+    it(`${c.width}x${c.height}x${c.channels} -> ${c.outWidth}x${c.outHeight}: unaligned views, Buffers and odd strips give the cv2 bytes`, () => {
+      const img = image(c);
+      for (const shift of [1, 2, 3]) expect(sha(resizeArea(byteView(img, shift), c.outWidth, c.outHeight).data)).toBe(c.sha256);
+      expect(sha(resizeArea({ ...img, data: Buffer.from(img.data) }, c.outWidth, c.outHeight).data)).toBe(c.sha256);
+      const r = createAreaResizer(img.width, img.height, c.outWidth, c.outHeight, c.channels);
+      const stride = img.width * c.channels;
+      const shifted = byteView(img, 1).data;
+      for (let y = 0, k = 0; y < img.height; k++) {
+        const rows = Math.min([3, 1, 2, 5][k % 4]!, img.height - y);
+        r.push(shifted.subarray(y * stride, (y + rows) * stride), rows);
+        y += rows;
+      }
+      expect(sha(r.finish().data)).toBe(c.sha256);
+    });
+  }
+  it('x2 equals (a + b + c + d + 2) >> 2 and other factors cvRound(float32(sum * (1 / area))) at every width from 1 to 21', () => {
+    for (const cn of [3, 4] as const) {
+      for (const [sx, sy] of [[2, 2], [3, 3], [2, 3], [4, 4], [7, 5]] as const) {
+        for (let w = 1; w <= 21; w++) {
+          const h = 3;
+          const img = image({ seed: w * 7 + sx, width: w * sx, height: h * sy, channels: cn, smooth: w % 2 === 0 });
+          const got = resizeArea(img, w, h).data;
+          const scale = Math.fround(1 / (sx * sy));
+          for (let y = 0; y < h; y++) {
+            for (let x = 0; x < w; x++) {
+              for (let c = 0; c < cn; c++) {
+                let s = 0;
+                for (let yy = 0; yy < sy; yy++) for (let xx = 0; xx < sx; xx++) s += img.data[((y * sy + yy) * img.width + x * sx + xx) * cn + c]!;
+                let want: number;
+                if (sx === 2 && sy === 2) want = (s + 2) >> 2;
+                else {
+                  const v = Math.fround(s * scale);
+                  want = Math.round(v);
+                  if (want - v === 0.5 && want % 2 === 1) want--;
+                }
+                if (got[(y * w + x) * cn + c] !== want) expect.fail(`${sx}x${sy} cn ${cn} width ${w}: pixel (${x}, ${y}) channel ${c} is ${got[(y * w + x) * cn + c]}, want ${want}`);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+});

@@ -15,6 +15,11 @@
 import { invalidArgument } from './errors.js';
 import type { RgbImage } from './types.js';
 
+/** Byte order of the host (the packed 32-bit paths assume little-endian). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** even bytes of a word, as two 16-bit lanes */
+const M8 = 0x00ff00ff;
+
 /** Round half to even (cvRound / lrint under the default rounding mode). */
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
@@ -113,7 +118,12 @@ export function createAreaResizer(srcWidth: number, srcHeight: number, width: nu
   if (srcWidth === width && srcHeight === height) {
     consume = (data, rows) => out.set(data.subarray(0, rows * srcWidth * cn), pushed * srcWidth * cn);
   } else if (scaleX >= 1 && scaleY >= 1 && Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON) {
-    consume = integerPath(srcWidth, width, iscaleX, iscaleY, cn, out, () => pushed);
+    consume =
+      !LITTLE_ENDIAN || iscaleY > 64 || iscaleX > 64
+        ? scalarIntegerPath(srcWidth, width, iscaleX, iscaleY, cn, out, () => pushed)
+        : iscaleX === 2 && iscaleY === 2
+          ? half2Path(srcWidth, width, cn, out, () => pushed)
+          : blockPath(srcWidth, width, iscaleX, iscaleY, cn, out, () => pushed);
   } else if (scaleX >= 1 && scaleY >= 1) {
     const r = fractionalPath(srcWidth, srcHeight, width, height, scaleX, scaleY, cn, out, () => pushed);
     consume = r.consume;
@@ -141,7 +151,7 @@ export function createAreaResizer(srcWidth: number, srcHeight: number, width: nu
         throw invalidArgument('data', `at least ${rows * srcWidth * cn} bytes (${rows} rows of ${srcWidth} x ${cn})`, data.length);
       }
       if (rows === 0) return;
-      consume(data, rows);
+      consume(plainBytes(data), rows);
       pushed += rows;
     },
     finish(): RgbImage {
@@ -152,8 +162,256 @@ export function createAreaResizer(srcWidth: number, srcHeight: number, width: nu
   };
 }
 
-/** OpenCV's resizeAreaFast (integer factors); `scale == 2` uses `(sum + 2) >> 2`. */
-function integerPath(
+
+/** A plain Uint8Array view (Buffer and other subclasses would make the hot loops polymorphic). */
+function plainBytes(data: Uint8Array): Uint8Array {
+  return data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * 32-bit word access to the source rows of one push: the data itself when every row starts on a
+ * 4-byte boundary, otherwise each row is first copied into an aligned scratch row (memcpy).
+ */
+class RowWords {
+  private readonly scratch: Uint8Array[];
+  private readonly scratch32: Uint32Array[];
+  private direct: Uint32Array | undefined;
+  private bytes: Uint8Array = new Uint8Array(0);
+  constructor(
+    private readonly stride: number,
+    slots: number,
+  ) {
+    const padded = (stride + 3) & ~3;
+    this.scratch = [];
+    this.scratch32 = [];
+    for (let i = 0; i < slots; i++) {
+      const b = new Uint8Array(padded);
+      this.scratch.push(b);
+      this.scratch32.push(new Uint32Array(b.buffer));
+    }
+  }
+  /** starts a push */
+  bind(data: Uint8Array): void {
+    this.bytes = data;
+    this.direct = (data.byteOffset & 3) === 0 && (this.stride & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.byteLength >> 2) : undefined;
+  }
+  /** words of row `r` of the bound data; `slot` picks the scratch row used when a copy is needed */
+  words(r: number, slot: number): [Uint32Array, number] {
+    if (this.direct !== undefined) return [this.direct, (r * this.stride) >> 2];
+    const s = this.scratch[slot]!;
+    s.set(this.bytes.subarray(r * this.stride, (r + 1) * this.stride));
+    return [this.scratch32[slot]!, 0];
+  }
+  /** keeps a copy of row `r` in scratch `slot` (a block split between two pushes) */
+  keep(r: number, slot: number): void {
+    this.scratch[slot]!.set(this.bytes.subarray(r * this.stride, (r + 1) * this.stride));
+  }
+  kept(slot: number): [Uint32Array, number] {
+    return [this.scratch32[slot]!, 0];
+  }
+}
+
+/**
+ * OpenCV's resizeAreaFast with `scale_x == scale_y == 2` (its SIMD and scalar code agree):
+ * `(a + b + c + d + 2) >> 2` per channel. Packed arithmetic on 32-bit words: byte lanes are split
+ * into two sets of 16-bit lanes (even and odd bytes), summed vertically, paired horizontally by
+ * lane shuffles, rounded and repacked: 4 RGB output pixels from 6 + 6 source words.
+ */
+function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array, rowsBefore: () => number): (data: Uint8Array, rows: number) => void {
+  const srcStride = srcWidth * cn;
+  const rowLen = width * cn;
+  const rows = new RowWords(srcStride, 2);
+  const out32 = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+  const tmp = new Uint8Array((rowLen + 3) & ~3);
+  const tmp32 = new Uint32Array(tmp.buffer);
+  const groups = cn === 3 ? width >> 2 : width; // word-processed output units per row
+
+  const rowPair = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, dy: number): void => {
+    const dst = dy * rowLen;
+    // write straight into the output when the row starts on a word, else through a scratch row
+    const direct = (dst & 3) === 0;
+    const o32 = direct ? out32 : tmp32;
+    let oi = direct ? dst >> 2 : 0;
+    if (cn === 4) {
+      for (let g = 0; g < groups; g++, ai += 2, bi += 2, oi++) {
+        const a0 = a[ai]!;
+        const a1 = a[ai + 1]!;
+        const b0 = b[bi]!;
+        const b1 = b[bi + 1]!;
+        const e = (a0 & M8) + (a1 & M8) + (b0 & M8) + (b1 & M8) + 0x20002;
+        const o = ((a0 >>> 8) & M8) + ((a1 >>> 8) & M8) + ((b0 >>> 8) & M8) + ((b1 >>> 8) & M8) + 0x20002;
+        o32[oi] = ((e >>> 2) & M8) | (((o >>> 2) & M8) << 8);
+      }
+      return;
+    }
+    for (let g = 0; g < groups; g++, ai += 6, bi += 6, oi += 3) {
+      let w = a[ai]!;
+      let v = b[bi]!;
+      let e0 = (w & M8) + (v & M8);
+      let o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      w = a[ai + 1]!;
+      v = b[bi + 1]!;
+      let e1 = (w & M8) + (v & M8);
+      let o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      w = a[ai + 2]!;
+      v = b[bi + 2]!;
+      let e2 = (w & M8) + (v & M8);
+      let o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      // lanes: x = (r0, b0), y = (g0, r1), z = (b1, g1)
+      const x0 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
+      const y0 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
+      const z0 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
+      w = a[ai + 3]!;
+      v = b[bi + 3]!;
+      e0 = (w & M8) + (v & M8);
+      o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      w = a[ai + 4]!;
+      v = b[bi + 4]!;
+      e1 = (w & M8) + (v & M8);
+      o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      w = a[ai + 5]!;
+      v = b[bi + 5]!;
+      e2 = (w & M8) + (v & M8);
+      o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+      const x1 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
+      const y1 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
+      const z1 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
+      // bytes r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3
+      o32[oi] = x0 | (y0 << 8);
+      o32[oi + 1] = (z0 >>> 16) | ((z0 & 0xff) << 8) | ((x1 & 0xff) << 16) | (y1 << 24);
+      o32[oi + 2] = (x1 >>> 16) | ((y1 >>> 16) << 8) | (z1 & 0xff0000) | (z1 << 24);
+    }
+    // the last width % 4 pixels, byte by byte
+    const o8 = direct ? out : tmp;
+    const obase = direct ? dst : 0;
+    const a8 = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const b8 = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    for (let i = groups * 12, s = ai * 4, t = bi * 4; i < rowLen; i += 3, s += 6, t += 6) {
+      o8[obase + i] = (a8[s]! + a8[s + 3]! + b8[t]! + b8[t + 3]! + 2) >> 2;
+      o8[obase + i + 1] = (a8[s + 1]! + a8[s + 4]! + b8[t + 1]! + b8[t + 4]! + 2) >> 2;
+      o8[obase + i + 2] = (a8[s + 2]! + a8[s + 5]! + b8[t + 2]! + b8[t + 5]! + 2) >> 2;
+    }
+    if (!direct) out.set(tmp.subarray(0, rowLen), dst);
+  };
+
+  return (data, n) => {
+    const first = rowsBefore();
+    rows.bind(data);
+    let r = 0;
+    if (first & 1) {
+      const [a, ai] = rows.kept(0);
+      const [b, bi] = rows.words(0, 1);
+      rowPair(a, ai, b, bi, first >> 1);
+      r = 1;
+    }
+    for (; r + 1 < n; r += 2) {
+      const [a, ai] = rows.words(r, 0);
+      const [b, bi] = rows.words(r + 1, 1);
+      rowPair(a, ai, b, bi, (first + r) >> 1);
+    }
+    if (r < n) rows.keep(r, 0);
+  };
+}
+
+/** `cvRound(float(sum) * float(1 / area))`, OpenCV's resizeAreaFast rounding for factors other than 2 x 2 */
+function areaRound(sum: number, fscale: number): number {
+  const v = Math.fround(sum * fscale);
+  let q = Math.round(v);
+  if (q - v === 0.5 && (q & 1) === 1) q--;
+  return q > 255 ? 255 : q;
+}
+
+/**
+ * OpenCV's resizeAreaFast for integer factors other than 2 x 2: `cvRound(sum * (1.f / area))`
+ * (float32, round half to even), through a table indexed by the block sum. Source rows are summed
+ * vertically as packed 16-bit lanes (even and odd bytes of each word), un-interleaved once per
+ * output row, then summed horizontally.
+ */
+function blockPath(srcWidth: number, width: number, sx: number, sy: number, cn: number, out: Uint8Array, rowsBefore: () => number): (data: Uint8Array, rows: number) => void {
+  const srcStride = srcWidth * cn;
+  const rowLen = width * cn;
+  const nw = (srcStride + 3) >> 2;
+  const rows = new RowWords(srcStride, 1);
+  const even = new Uint32Array(nw);
+  const odd = new Uint32Array(nw);
+  const col = new Uint16Array(nw * 4);
+  const col32 = new Uint32Array(col.buffer);
+  const area = sx * sy;
+  const fscale = Math.fround(1 / area);
+  const lut = new Uint8Array(area * 255 + 1);
+  for (let s = 0; s < lut.length; s++) lut[s] = areaRound(s, fscale);
+  const step = sx * cn;
+  return (data, n) => {
+    const first = rowsBefore();
+    rows.bind(data);
+    for (let r = 0; r < n; r++) {
+      const srow = first + r;
+      const within = srow % sy;
+      const [w32, wi] = rows.words(r, 0);
+      if (within === 0) {
+        for (let i = 0, j = wi; i < nw; i++, j++) {
+          const w = w32[j]!;
+          even[i] = w & M8;
+          odd[i] = (w >>> 8) & M8;
+        }
+      } else {
+        for (let i = 0, j = wi; i < nw; i++, j++) {
+          const w = w32[j]!;
+          even[i] = even[i]! + (w & M8);
+          odd[i] = odd[i]! + ((w >>> 8) & M8);
+        }
+      }
+      if (within !== sy - 1) continue;
+      for (let i = 0, k = 0; i < nw; i++, k += 2) {
+        const e = even[i]!;
+        const o = odd[i]!;
+        col32[k] = (e & 0xffff) | (o << 16);
+        col32[k + 1] = (e >>> 16) | (o & 0xffff0000);
+      }
+      const dst = ((srow - within) / sy) * rowLen;
+      if (cn === 3) {
+        if (sx === 3) {
+          for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 9) {
+            out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]!]!;
+            out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]!]!;
+            out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]!]!;
+          }
+        } else if (sx === 4) {
+          for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 12) {
+            out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]! + col[s + 9]!]!;
+            out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]! + col[s + 10]!]!;
+            out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]! + col[s + 11]!]!;
+          }
+        } else {
+          for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += 3, s0 += step) {
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            for (let s = s0, se = s0 + step; s < se; s += 3) {
+              a0 += col[s]!;
+              a1 += col[s + 1]!;
+              a2 += col[s + 2]!;
+            }
+            out[o] = lut[a0]!;
+            out[o + 1] = lut[a1]!;
+            out[o + 2] = lut[a2]!;
+          }
+        }
+      } else {
+        for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += cn, s0 += step) {
+          for (let c = 0; c < cn; c++) {
+            let a = 0;
+            for (let s = s0 + c, se = s0 + step; s < se; s += cn) a += col[s]!;
+            out[o + c] = lut[a]!;
+          }
+        }
+      }
+    }
+  };
+}
+
+/** OpenCV's resizeAreaFast (integer factors), byte by byte: the fallback for big-endian hosts and factors above 64. */
+function scalarIntegerPath(
   srcWidth: number,
   width: number,
   sx: number,
@@ -245,9 +503,11 @@ function integerPath(
 }
 
 /**
- * OpenCV's ResizeArea_Invoker (float32 weights): the x-table entries of one output column are
- * contiguous, so each column's horizontal sum is kept in locals (float32 rounding by Math.fround at
- * every step, as OpenCV's float arithmetic); a source row straddling two output rows is summed once.
+ * OpenCV's ResizeArea_Invoker (float32 weights). Each output column's x-table entries are padded
+ * to the same tap count with zero weights (adding +0 to a non-negative float32 sum is exact), so the
+ * horizontal pass runs unrolled loops of 1 to 4 taps; every product and partial sum is rounded to
+ * float32 in OpenCV's order (Math.fround), so results stay bit-identical. A source row straddling
+ * two output rows is summed horizontally once; the row buffers are reused for the whole image.
  */
 function fractionalPath(
   srcWidth: number,
@@ -266,15 +526,87 @@ function fractionalPath(
   const sum = new Float32Array(rowLen);
   // entries [xbeg[dx], xbeg[dx + 1]) belong to output column dx
   const xbeg = new Int32Array(width + 1);
-  const xsi = new Int32Array(xtab.length);
-  for (let k = 0; k < xtab.length; k++) {
-    xsi[k] = xtab.si[k]! * cn;
-    xbeg[xtab.di[k]! + 1] = k + 1;
-  }
+  for (let k = 0; k < xtab.length; k++) xbeg[xtab.di[k]! + 1] = k + 1;
   for (let dx = 1; dx <= width; dx++) if (xbeg[dx]! < xbeg[dx - 1]!) xbeg[dx] = xbeg[dx - 1]!;
-  const xal = xtab.alpha;
+  let taps = 1;
+  for (let dx = 0; dx < width; dx++) taps = Math.max(taps, xbeg[dx + 1]! - xbeg[dx]!);
+  // padded taps: byte offset of the source pixel and float32 weight (0 for padding)
+  const tsi = new Int32Array(width * taps);
+  const tal = new Float32Array(width * taps);
+  for (let dx = 0; dx < width; dx++) {
+    const k0 = xbeg[dx]!;
+    const n = xbeg[dx + 1]! - k0;
+    for (let t = 0; t < taps; t++) {
+      tsi[dx * taps + t] = (t < n ? xtab.si[k0 + t]! : n > 0 ? xtab.si[k0]! : 0) * cn;
+      tal[dx * taps + t] = t < n ? xtab.alpha[k0 + t]! : 0;
+    }
+  }
   const srcStride = srcWidth * cn;
   const hrow = new Float32Array(rowLen);
+  const fr = Math.fround;
+  const hpass = (d: Uint8Array, base: number): void => {
+    if (cn === 3 && taps === 2) {
+      for (let o = 0, t = 0; o < rowLen; o += 3, t += 2) {
+        const s = base + tsi[t]!;
+        const u = base + tsi[t + 1]!;
+        const a = tal[t]!;
+        const b = tal[t + 1]!;
+        hrow[o] = fr(d[s]! * a) + fr(d[u]! * b);
+        hrow[o + 1] = fr(d[s + 1]! * a) + fr(d[u + 1]! * b);
+        hrow[o + 2] = fr(d[s + 2]! * a) + fr(d[u + 2]! * b);
+      }
+    } else if (cn === 3 && taps === 3) {
+      for (let o = 0, t = 0; o < rowLen; o += 3, t += 3) {
+        const s = base + tsi[t]!;
+        const u = base + tsi[t + 1]!;
+        const v = base + tsi[t + 2]!;
+        const a = tal[t]!;
+        const b = tal[t + 1]!;
+        const c = tal[t + 2]!;
+        hrow[o] = fr(fr(d[s]! * a) + fr(d[u]! * b)) + fr(d[v]! * c);
+        hrow[o + 1] = fr(fr(d[s + 1]! * a) + fr(d[u + 1]! * b)) + fr(d[v + 1]! * c);
+        hrow[o + 2] = fr(fr(d[s + 2]! * a) + fr(d[u + 2]! * b)) + fr(d[v + 2]! * c);
+      }
+    } else if (cn === 3 && taps === 4) {
+      for (let o = 0, t = 0; o < rowLen; o += 3, t += 4) {
+        const s = base + tsi[t]!;
+        const u = base + tsi[t + 1]!;
+        const v = base + tsi[t + 2]!;
+        const w = base + tsi[t + 3]!;
+        const a = tal[t]!;
+        const b = tal[t + 1]!;
+        const c = tal[t + 2]!;
+        const e = tal[t + 3]!;
+        hrow[o] = fr(fr(fr(d[s]! * a) + fr(d[u]! * b)) + fr(d[v]! * c)) + fr(d[w]! * e);
+        hrow[o + 1] = fr(fr(fr(d[s + 1]! * a) + fr(d[u + 1]! * b)) + fr(d[v + 1]! * c)) + fr(d[w + 1]! * e);
+        hrow[o + 2] = fr(fr(fr(d[s + 2]! * a) + fr(d[u + 2]! * b)) + fr(d[v + 2]! * c)) + fr(d[w + 2]! * e);
+      }
+    } else if (cn === 3) {
+      for (let o = 0, t0 = 0; o < rowLen; o += 3, t0 += taps) {
+        let h0 = 0;
+        let h1 = 0;
+        let h2 = 0;
+        for (let t = t0, te = t0 + taps; t < te; t++) {
+          const s = base + tsi[t]!;
+          const a = tal[t]!;
+          h0 = fr(h0 + fr(d[s]! * a));
+          h1 = fr(h1 + fr(d[s + 1]! * a));
+          h2 = fr(h2 + fr(d[s + 2]! * a));
+        }
+        hrow[o] = h0;
+        hrow[o + 1] = h1;
+        hrow[o + 2] = h2;
+      }
+    } else {
+      for (let o = 0, t0 = 0; o < rowLen; o += cn, t0 += taps) {
+        for (let c = 0; c < cn; c++) {
+          let h = 0;
+          for (let t = t0, te = t0 + taps; t < te; t++) h = fr(h + fr(d[base + tsi[t]! + c]! * tal[t]!));
+          hrow[o + c] = h;
+        }
+      }
+    }
+  };
   let lastSy = -1;
   let j = 0; // next ytab entry
   let prevDy = ytab.length > 0 ? ytab.di[0]! : 0;
@@ -295,7 +627,6 @@ function fractionalPath(
       const sy = ytab.si[j]!;
       const dy = ytab.di[j]!;
       const beta = ytab.alpha[j]!;
-      const base = (sy - first) * srcStride;
       let assign = !started;
       if (dy !== prevDy) {
         flush(prevDy);
@@ -306,36 +637,12 @@ function fractionalPath(
       // the horizontal pass of a source row shared by two output rows is computed once
       if (sy !== lastSy) {
         lastSy = sy;
-        for (let dx = 0, o = 0; dx < width; dx++, o += cn) {
-          const k0 = xbeg[dx]!;
-          const k1 = xbeg[dx + 1]!;
-          if (cn === 3) {
-            let t0 = 0;
-            let t1 = 0;
-            let t2 = 0;
-            for (let k = k0; k < k1; k++) {
-              const s = base + xsi[k]!;
-              const a = xal[k]!;
-              t0 = Math.fround(t0 + Math.fround(data[s]! * a));
-              t1 = Math.fround(t1 + Math.fround(data[s + 1]! * a));
-              t2 = Math.fround(t2 + Math.fround(data[s + 2]! * a));
-            }
-            hrow[o] = t0;
-            hrow[o + 1] = t1;
-            hrow[o + 2] = t2;
-          } else {
-            for (let c = 0; c < cn; c++) {
-              let t = 0;
-              for (let k = k0; k < k1; k++) t = Math.fround(t + Math.fround(data[base + xsi[k]! + c]! * xal[k]!));
-              hrow[o + c] = t;
-            }
-          }
-        }
+        hpass(data, (sy - first) * srcStride);
       }
       if (assign) {
         for (let i = 0; i < rowLen; i++) sum[i] = beta * hrow[i]!;
       } else {
-        for (let i = 0; i < rowLen; i++) sum[i] = sum[i]! + Math.fround(beta * hrow[i]!);
+        for (let i = 0; i < rowLen; i++) sum[i] = sum[i]! + fr(beta * hrow[i]!);
       }
       j++;
     }
