@@ -7,7 +7,7 @@ import { FormatError } from '../src/core/errors.js';
 import type { SlideReport } from '../src/core/types.js';
 import { createBlurmmServer, type BlurmmServer, type ServerHandlers } from '../src/adapters/server/index.js';
 import { readGeoJsonText } from '../src/adapters/geojson/index.js';
-import { createReport } from './helpers/overlay-fixtures.js';
+import { createReport, createTiles } from './helpers/overlay-fixtures.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'blurmm-serve-')));
 const root = join(base, 'root');
@@ -35,9 +35,11 @@ const handlers: ServerHandlers = {
     if (target.endsWith('bad.tif')) throw new FormatError(`Cannot open ${target}: not a format blurmm reads`, { path: target });
     return { path: target, format: 'synthetic', width: 2000, height: 1500 };
   },
-  async estimate(target, options) {
+  async estimate(target, options, onTile) {
     calls.push({ route: 'estimate', target, options });
-    return createReport();
+    // as src/api.ts: tiles arrive through onTile, the report has none
+    for (const t of createTiles()) onTile?.({ index: t.index, col: t.col, row: t.row, x: t.x, y: t.y, width: t.width, height: t.height, tissueFraction: t.tissueFraction, values: t.blur });
+    return { ...createReport([]), routing: { rules: [], fallback: { label: 'estimated', model: null }, counts: {}, fractions: {} } };
   },
   async analyze(target, options) {
     calls.push({ route: 'analyze', target, options });
@@ -176,6 +178,12 @@ describe('blurmm serve over loopback HTTP', () => {
     const e = await call('POST', '/v1/estimate', { path: 'slide.tif', estimators: ['lv'], tileSize: 512, format: 'geojson' });
     expect(e.status).toBe(200);
     expect(calls[calls.length - 1]!.options).toMatchObject({ estimators: ['lv'], tileSize: 512 });
+    const est = readGeoJsonText(e.text).objects;
+    expect(est).toHaveLength(46);
+    expect(est[0]!.measurements['blur.lv']).toBe(400);
+    expect(est[0]!.classification).toEqual({ name: 'estimated', color: [128, 128, 128], names: ['estimated'] });
+    const ej = await call('POST', '/v1/estimate', { path: 'slide.tif' });
+    expect((ej.json() as SlideReport).tiles.map((t) => t.blur.lv).slice(0, 3)).toEqual([400, 401, 402]);
   });
 
   it('validates the analysis config with the config schema and keeps its file paths inside the roots', async () => {

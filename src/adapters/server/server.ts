@@ -22,12 +22,27 @@ import { BLURMM_VERSION } from '../../core/version.js';
 import { createRoots, OutsideRootError, type Roots } from './roots.js';
 import { analyzeRequestSchema, estimateRequestSchema, infoRequestSchema, type AnalyzeRequest, type EstimateRequest, type InfoRequest } from './schemas.js';
 
+/** One tile of `estimate` as src/api.ts streams it. */
+export interface EstimateTile {
+  readonly index: number;
+  readonly col: number;
+  readonly row: number;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly tissueFraction: number;
+  readonly values: Readonly<Record<string, number>>;
+}
+
 /** The analysis functions the server calls (src/api.ts in production; fakes in tests). */
 export interface ServerHandlers {
   info(target: string, options: { signal?: AbortSignal }): Promise<unknown>;
+  /** resolves with a report (tiles may be empty); each tile's blur values may also arrive through `onTile` */
   estimate(
     target: string,
     options: { estimators?: string[]; tileSize?: number; mpp?: number; level?: number; tissueMask?: boolean; signal?: AbortSignal },
+    onTile?: (tile: EstimateTile) => void,
   ): Promise<unknown>;
   analyze(target: string, options: { config?: unknown; outDir?: string; baseDir?: string; signal?: AbortSignal }): Promise<SlideReport>;
 }
@@ -302,20 +317,34 @@ export function createBlurmmServer(options: BlurmmServerOptions): BlurmmServer {
     if (route === 'estimate') {
       const b = body as EstimateRequest;
       const t = await target(b.path);
+      const streamed: EstimateTile[] = [];
       const result = await heavy(res, (signal) =>
-        handlers.estimate(t, {
-          ...(b.estimators ? { estimators: b.estimators } : {}),
-          ...(b.tileSize !== undefined ? { tileSize: b.tileSize } : {}),
-          ...(b.mpp !== undefined ? { mpp: b.mpp } : {}),
-          ...(b.level !== undefined ? { level: b.level } : {}),
-          ...(b.tissueMask !== undefined ? { tissueMask: b.tissueMask } : {}),
-          signal,
-        }),
+        handlers.estimate(
+          t,
+          {
+            ...(b.estimators ? { estimators: b.estimators } : {}),
+            ...(b.tileSize !== undefined ? { tileSize: b.tileSize } : {}),
+            ...(b.mpp !== undefined ? { mpp: b.mpp } : {}),
+            ...(b.level !== undefined ? { level: b.level } : {}),
+            ...(b.tissueMask !== undefined ? { tissueMask: b.tissueMask } : {}),
+            signal,
+          },
+          (tile) => streamed.push(tile),
+        ),
       );
-      if (b.format === 'geojson') {
-        if (!isReport(result)) throw new ArgumentError('format "geojson" needs tile results from estimate; this server returned none.', { pointer: '/format' });
-        await sendGeoJson(res, result, b.objectType ?? 'tile', b.classification ?? 'blur');
-      } else sendJson(res, 200, result);
+      if (!isReport(result)) {
+        if (b.format === 'geojson') throw new ArgumentError('format "geojson" needs tile results from estimate; this server returned none.', { pointer: '/format' });
+        sendJson(res, 200, result);
+        return;
+      }
+      // tiles streamed through onTile become the report's tiles (route: the report's fallback, e.g. "estimated")
+      const fallback = result.routing.fallback;
+      const report: SlideReport = result.tiles.length > 0 || streamed.length === 0 ? result : {
+        ...result,
+        tiles: streamed.map((e) => ({ index: e.index, col: e.col, row: e.row, x: e.x, y: e.y, width: e.width, height: e.height, level: result.tiling.level, tissueFraction: e.tissueFraction, blur: e.values, route: { index: -1, label: fallback.label, model: fallback.model } })),
+      };
+      if (b.format === 'geojson') await sendGeoJson(res, report, b.objectType ?? 'tile', b.classification ?? 'blur');
+      else await sendReportJson(res, report);
       return;
     }
     const b = body as AnalyzeRequest;
