@@ -139,6 +139,25 @@ describe('JPEG block decode (many tiles per sharp call)', () => {
   });
 });
 
+describe('abort', () => {
+  it('an aborted read rejects with E_ABORTED and does not fail a concurrent read of the same block', async () => {
+    const s = await openTiffSlide(F('jpeg-pyramid-tile32.tif'));
+    try {
+      const ac = new AbortController();
+      const req = { level: 0, x: 0, y: 0, width: W, height: H };
+      const p1 = s.readRegion({ ...req, signal: ac.signal });
+      const p2 = s.readRegion(req);
+      ac.abort();
+      expect((await errorOf(p1)).code).toBe('E_ABORTED');
+      const ok = await p2;
+      expect(compare(ok.data, truth).psnr).toBeGreaterThan(30);
+      expect((await errorOf(s.readRegion({ ...req, signal: ac.signal }))).code).toBe('E_ABORTED');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('bad input: typed errors naming file, page and tile', () => {
   it('a tile whose byte count points past the end fails that tile only', async () => {
     const s = await openTiffSlide(F('bad-bytecount.tif'));

@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { CorruptFileError, NotFoundError, OutputError } from '../../core/errors.js';
+import { ArgumentError, CorruptFileError, NotFoundError } from '../../core/errors.js';
 
 /** Random access to the bytes of one file. */
 export interface ByteSource {
@@ -25,7 +25,7 @@ export async function openFileSource(path: string): Promise<ByteSource> {
     path,
     size,
     async read(offset: number, length: number): Promise<Uint8Array> {
-      if (closed) throw new OutputError(`${path} was read after the slide was closed`, { path });
+      if (closed) throw new ArgumentError(`${path} was read after the slide was closed; open it again.`, { path });
       const buf = new Uint8Array(length);
       let got = 0;
       while (got < length) {

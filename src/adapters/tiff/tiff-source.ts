@@ -143,7 +143,8 @@ class TiffSlide implements SlideSource {
   #tile(key: string, page: TiffPage, col: number, row: number, signal: AbortSignal | undefined): Promise<RgbImage | null> {
     const i = row * page.tilesAcross + col;
     if (page.byteCounts[i] === 0 || page.offsets[i] === 0) return Promise.resolve(null);
-    return this.#cache.getOrLoad(`${key}/${col}/${row}`, async () => (await this.#loadTile(page, col, row, signal))!);
+    throwIfAborted(signal, 'region read');
+    return this.#cache.getOrLoad(`${key}/${col}/${row}`, async () => (await this.#loadTile(page, col, row, undefined))!);
   }
 
   async readRegion(request: RegionRequest): Promise<RgbImage> {
@@ -179,7 +180,7 @@ class TiffSlide implements SlideSource {
           signal: request.signal,
           maxInFlight: this.#maxInFlight,
           getTile: (bc, br) => {
-            const got = this.#block(key, page, bc, br, across, down, request.signal);
+            const got = this.#block(key, page, bc, br, across, down);
             // read-ahead: when blocks are asked for in row-major order, start decoding the next one
             // now, so a sequential reader has it decoded (on another libuv thread) when it gets there
             const last = this.#lastBlock.get(key);
@@ -187,7 +188,7 @@ class TiffSlide implements SlideSource {
             if (last && ((last[0] === bc - 1 && last[1] === br) || (last[0] === bc && last[1] === br))) {
               const blocksAcross = Math.ceil(page.tilesAcross / across);
               const next: [number, number] = bc + 1 < blocksAcross ? [bc + 1, br] : [0, br + 1];
-              if (next[1] * down < page.tilesDown) this.#block(key, page, next[0], next[1], across, down, undefined).catch(() => undefined);
+              if (next[1] * down < page.tilesDown) this.#block(key, page, next[0], next[1], across, down).catch(() => undefined);
             }
             return got;
           },
@@ -212,17 +213,18 @@ class TiffSlide implements SlideSource {
     });
   }
 
-  #block(key: string, page: TiffPage, bc: number, br: number, across: number, down: number, signal: AbortSignal | undefined): Promise<RgbImage> {
+  /** a block through the cache; shared loads take no AbortSignal (callers check theirs between blocks) */
+  #block(key: string, page: TiffPage, bc: number, br: number, across: number, down: number): Promise<RgbImage> {
     const bkey = `${key}/B${across}x${down}/${bc}/${br}`;
     if (this.#badBlocks.has(bkey)) return Promise.reject(new BlockFallback());
-    return this.#cache.getOrLoad(bkey, () => this.#loadBlock(page, bc, br, across, down, signal)).catch((err: unknown) => {
+    return this.#cache.getOrLoad(bkey, () => this.#loadBlock(page, bc, br, across, down)).catch((err: unknown) => {
       if (err instanceof BlockFallback) this.#badBlocks.add(bkey);
       throw err;
     });
   }
 
   /** block (bc, br) of across x down tiles, decoded in one call and cropped to the level */
-  async #loadBlock(page: TiffPage, bc: number, br: number, across: number, down: number, signal: AbortSignal | undefined): Promise<RgbImage> {
+  async #loadBlock(page: TiffPage, bc: number, br: number, across: number, down: number): Promise<RgbImage> {
     const c0 = bc * across;
     const r0 = br * down;
     const c1 = Math.min(c0 + across, page.tilesAcross);
@@ -237,7 +239,6 @@ class TiffSlide implements SlideSource {
         index.push(i);
       }
     }
-    throwIfAborted(signal, 'region read');
     const tiles = await this.#readTileBytes(page, index);
     const x0 = c0 * page.tileWidth;
     const y0 = r0 * page.tileHeight;
