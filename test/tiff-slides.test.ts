@@ -4,7 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { readFileSync } from 'node:fs';
 import { openTiffSlide } from '../src/adapters/tiff/tiff-source.js';
+import { varianceOfLaplacian } from '../src/plugins/estimators/lv.js';
 import type { SlideSource } from '../src/core/types.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
 import { boxMean, compare, cropWhite, oracle, oracleInfo, openslideMissing, rgbaToRgbWhite, type OracleInfo } from './tiff-oracle.js';
@@ -128,6 +130,28 @@ describe.skipIf(!hasSharedData || openslideMissing !== undefined)('TIFF family v
         expect(compare(img.data, rgbaToRgbWhite(answers[i]!.bytes)).maxDiff, names[i]).toBe(0);
       }
       await expect(slide.readAssociatedImage!('barcode')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    } finally {
+      await slide.close();
+    }
+  });
+});
+
+describe.skipIf(!hasSharedData)('TIFF family feeding the blur estimator', () => {
+  it('LV of every 512 px tile of (a) equals the OpenSlide-decoded values in reference/lv-tiles.json (to numpy rounding)', async () => {
+    const ref = JSON.parse(readFileSync(shared('reference', 'lv-tiles.json'), 'utf8')) as {
+      informational_jpeg90_openslide_512: { tiles: { col: number; row: number; lv: number }[] };
+    };
+    const tiles = ref.informational_jpeg90_openslide_512.tiles;
+    expect(tiles.length).toBeGreaterThan(40);
+    const slide = await openTiffSlide(JPEG90);
+    try {
+      for (const t of tiles) {
+        const x = t.col * 512;
+        const y = t.row * 512;
+        const img = await slide.readRegion({ level: 0, x, y, width: Math.min(512, 4100 - x), height: Math.min(512, 3090 - y) });
+        // the reference is numpy's var(), within 2.3e-16 relative of the exact value blurmm computes
+        expect(Math.abs(varianceOfLaplacian(img) - t.lv) / t.lv, `tile (${t.col}, ${t.row})`).toBeLessThan(5e-16);
+      }
     } finally {
       await slide.close();
     }
