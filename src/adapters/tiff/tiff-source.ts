@@ -33,17 +33,19 @@ export interface TiffOpenOptions extends OpenSourceOptions {
   readonly maxInFlight?: number;
   /**
    * How JPEG tiles are decoded (sharp costs ~1-2 ms per call, as much as decoding a 256 px tile):
-   * - 'block' (default): fixed, aligned blocks of tiles of about `jpegBlock` px (default 2048 x 512,
-   *   i.e. 8 x 2 tiles of 256 px) are decoded in one call each (./jpeg-block.ts) and kept in the
-   *   tile cache, so a tiler reading row by row decodes each block once. Best for whole-level reads;
-   *   a lone small read decodes its whole block.
+   * - 'block' (default): fixed, aligned blocks of tiles of about `jpegBlock` px (default 4096 x 512,
+   *   i.e. 16 x 2 tiles of 256 px) are decoded in one call each (./jpeg-block.ts) and kept in the
+   *   tile cache, with read-ahead of the next block, so a tiler reading row by row decodes each
+   *   block once. Best for whole-level reads; a lone small read decodes its whole block. For region
+   *   heights that do not divide the block height, size the tile cache to hold two rows of blocks
+   *   (2 x level width x 512 x 3 bytes) or each block is decoded more than once.
    * - 'region': the tiles one region touches, in one call, not cached.
    * - 'tile': one call per tile, through the tile cache.
    * 'block' and 'region' fall back to 'tile' for a region whose block has a missing or damaged
    * tile, so damaged tiles are reported one by one and fail only the reads that touch them.
    */
   readonly jpegDecode?: 'block' | 'region' | 'tile';
-  /** block size in pixels for jpegDecode 'block' (rounded to whole tiles; default 2048 x 512) */
+  /** block size in pixels for jpegDecode 'block' (rounded to whole tiles; default 4096 x 512) */
   readonly jpegBlock?: { readonly width: number; readonly height: number };
 }
 
@@ -372,7 +374,7 @@ export async function openTiffSlide(path: string, options: TiffOpenOptions = {})
   if (typeof cacheBytes !== 'number' || !(cacheBytes >= 0)) throw invalidArgument('tileCacheBytes', 'a number of bytes >= 0', cacheBytes);
   const jpegDecode = options.jpegDecode ?? 'block';
   if (jpegDecode !== 'block' && jpegDecode !== 'region' && jpegDecode !== 'tile') throw invalidArgument('jpegDecode', '"block", "region" or "tile"', jpegDecode);
-  const jpegBlock = options.jpegBlock ?? { width: 2048, height: 512 };
+  const jpegBlock = options.jpegBlock ?? { width: 4096, height: 512 };
   if (!(jpegBlock.width >= 1 && jpegBlock.height >= 1 && jpegBlock.width * jpegBlock.height <= 1 << 24)) {
     throw invalidArgument('jpegBlock', 'a block size { width, height } of 1 to 2^24 pixels', jpegBlock);
   }
