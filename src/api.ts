@@ -11,7 +11,7 @@ import type { PipelineEvents } from './core/events.js';
 import { openSlide } from './core/open.js';
 import { createPipeline, type Pipeline } from './core/pipeline.js';
 import { createRouter } from './core/router.js';
-import type { EdgePolicy, LevelInfo, Mpp, OpenSourceOptions, SlideReport, SlideSource, Writer } from './core/types.js';
+import type { EdgePolicy, LevelInfo, Mpp, OpenSourceOptions, SlideReport, SlideSource, SlideWarning, Writer } from './core/types.js';
 import { registerBuiltins } from './builtins.js';
 
 export interface SlideInfo {
@@ -221,6 +221,16 @@ export async function analyze(target: string, options: AnalyzeOptions = {}): Pro
       const partial = isBlurmmError(err, 'E_ABORTED') ? (err.data?.report as SlideReport | undefined) : undefined;
       if (partial && options.outDir && config.outputs.reportJson) await writeJsonAtomic(join(options.outDir, 'report.json'), partial);
       throw err;
+    }
+    // what the GeoJSON writers had to leave out becomes a warning in the report
+    for (const w of writers) {
+      const summary = (w as { summary?: { skippedTiles?: number; droppedValues?: number; files?: string[] } }).summary;
+      if (summary && (summary.skippedTiles || summary.droppedValues)) {
+        (report.warnings as SlideWarning[]).push({
+          code: 'W_GEOJSON_DROPPED',
+          message: `${w.name} (${summary.files?.join(', ') ?? ''}) left out ${summary.skippedTiles ?? 0} tiles and ${summary.droppedValues ?? 0} non-finite measurement values (GeoJSON has no NaN/Infinity)`,
+        });
+      }
     }
     if (options.outDir && config.outputs.reportJson) await writeJsonAtomic(join(options.outDir, 'report.json'), report);
     return report;

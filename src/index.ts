@@ -49,6 +49,8 @@ export { tiffOpener, openTiffSlide } from './adapters/tiff/index.js';
 export { dicomOpener } from './adapters/dicom/opener.js';
 export { dicomwebOpener } from './adapters/dicomweb/opener.js';
 export { createGeoJsonWriter, readGeoJsonFile, readGeoJsonText, type GeoJsonWriterOptions, type ReadResult } from './adapters/geojson/index.js';
+export { readRegionsOfInterest } from './adapters/geojson/roi.js';
+export { registerOverlayWriters } from './adapters/report/register-writers.js';
 export { createHeatmapWriter, type HeatmapWriterOptions } from './adapters/heatmap/index.js';
 export { createHtmlReportWriter, type HtmlReportWriterOptions } from './adapters/report/index.js';
 export { createQuPathContext, type QuPathContext, type QuPathContextOptions } from './adapters/qupath/index.js';

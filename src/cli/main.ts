@@ -58,11 +58,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 const controller = new AbortController();
 let interrupts = 0;
-process.on('SIGINT', () => {
-  interrupts++;
-  if (interrupts > 1) process.exit(130);
-  controller.abort(new Error('interrupted (Ctrl-C)'));
-});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+    controller.abort(new Error(sig === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'));
+  });
+}
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });

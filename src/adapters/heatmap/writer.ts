@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputError, invalidArgument } from '../../core/errors.js';
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
-import { getSharp } from './sharp-fn.js';
+import { loadSharp as getSharp } from '../codecs/sharp.js';
 import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../geojson/atomic-output.js';
 import { BLUR_RAMP, SCORE_RAMP, formatNumber } from './colormap.js';
 import { createGrid, encodeFloatTiff, encodeNpy, type Grid } from './grid-files.js';

@@ -7,7 +7,7 @@ import { OutputError, invalidArgument } from '../../core/errors.js';
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
 import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../geojson/atomic-output.js';
 import { overlayImage, planOverlays, scaleFor, type OverlayPlan } from '../heatmap/overlays.js';
-import { getSharp } from '../heatmap/sharp-fn.js';
+import { loadSharp as getSharp } from '../codecs/sharp.js';
 import { TileTable } from '../heatmap/tile-table.js';
 import { loadThumbnail } from '../heatmap/thumbnail.js';
 import { renderReportHtml } from './html.js';
