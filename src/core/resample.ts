@@ -16,7 +16,7 @@ import { invalidArgument } from './errors.js';
 import type { RgbImage } from './types.js';
 
 /** Byte order of the host (the packed 32-bit paths assume little-endian). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = new Uint8Array(new Int32Array([1]).buffer)[0] === 1;
 /** even bytes of a word, as two 16-bit lanes */
 const M8 = 0x00ff00ff;
 
@@ -112,24 +112,24 @@ export function createAreaResizer(srcWidth: number, srcHeight: number, width: nu
   const cn = channels;
   let pushed = 0;
 
-  let consume: (data: Uint8Array, rows: number) => void;
+  let consume: (data: Uint8Array, rows: number, first: number) => void;
   let done: () => void = () => undefined;
 
   if (srcWidth === width && srcHeight === height) {
-    consume = (data, rows) => out.set(data.subarray(0, rows * srcWidth * cn), pushed * srcWidth * cn);
+    consume = (data, rows, first) => out.set(data.subarray(0, rows * srcWidth * cn), first * srcWidth * cn);
   } else if (scaleX >= 1 && scaleY >= 1 && Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON) {
     consume =
       !LITTLE_ENDIAN || iscaleY > 64 || iscaleX > 64
-        ? scalarIntegerPath(srcWidth, width, iscaleX, iscaleY, cn, out, () => pushed)
+        ? scalarIntegerPath(srcWidth, width, iscaleX, iscaleY, cn, out)
         : iscaleX === 2 && iscaleY === 2
-          ? half2Path(srcWidth, width, cn, out, () => pushed)
-          : blockPath(srcWidth, width, iscaleX, iscaleY, cn, out, () => pushed);
+          ? half2Path(srcWidth, width, cn, out)
+          : blockPath(srcWidth, width, iscaleX, iscaleY, cn, out);
   } else if (scaleX >= 1 && scaleY >= 1) {
-    const r = fractionalPath(srcWidth, srcHeight, width, height, scaleX, scaleY, cn, out, () => pushed);
+    const r = fractionalPath(srcWidth, srcHeight, width, height, scaleX, scaleY, cn, out);
     consume = r.consume;
     done = r.done;
   } else {
-    const r = upscalePath(srcWidth, srcHeight, width, height, invX, invY, scaleX, scaleY, cn, out, () => pushed);
+    const r = upscalePath(srcWidth, srcHeight, width, height, invX, invY, scaleX, scaleY, cn, out);
     consume = r.consume;
     done = r.done;
   }
@@ -151,7 +151,7 @@ export function createAreaResizer(srcWidth: number, srcHeight: number, width: nu
         throw invalidArgument('data', `at least ${rows * srcWidth * cn} bytes (${rows} rows of ${srcWidth} x ${cn})`, data.length);
       }
       if (rows === 0) return;
-      consume(plainBytes(data), rows);
+      consume(plainBytes(data), rows, pushed);
       pushed += rows;
     },
     finish(): RgbImage {
@@ -173,42 +173,134 @@ function plainBytes(data: Uint8Array): Uint8Array {
  * 4-byte boundary, otherwise each row is first copied into an aligned scratch row (memcpy).
  */
 class RowWords {
-  private readonly scratch: Uint8Array[];
-  private readonly scratch32: Uint32Array[];
-  private direct: Uint32Array | undefined;
+  private readonly scratch: Uint8Array[] = [];
+  private readonly scratch32: Int32Array[] = [];
+  private direct: Int32Array | undefined;
   private bytes: Uint8Array = new Uint8Array(0);
+  /** whether the bound data's rows are read in place (no copies) */
+  get aligned(): boolean {
+    return this.direct !== undefined;
+  }
+  /** the word view of the row located by the last {@link load} or {@link kept} */
+  view: Int32Array = new Int32Array(0);
   constructor(
     private readonly stride: number,
     slots: number,
   ) {
     const padded = (stride + 3) & ~3;
-    this.scratch = [];
-    this.scratch32 = [];
     for (let i = 0; i < slots; i++) {
       const b = new Uint8Array(padded);
       this.scratch.push(b);
-      this.scratch32.push(new Uint32Array(b.buffer));
+      this.scratch32.push(new Int32Array(b.buffer));
     }
   }
   /** starts a push */
   bind(data: Uint8Array): void {
     this.bytes = data;
-    this.direct = (data.byteOffset & 3) === 0 && (this.stride & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.byteLength >> 2) : undefined;
+    this.direct = (data.byteOffset & 3) === 0 && (this.stride & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2) : undefined;
   }
-  /** words of row `r` of the bound data; `slot` picks the scratch row used when a copy is needed */
-  words(r: number, slot: number): [Uint32Array, number] {
-    if (this.direct !== undefined) return [this.direct, (r * this.stride) >> 2];
+  /** sets {@link view} to row `r` of the bound data and returns its first word index; `slot` is the scratch row used when a copy is needed */
+  load(r: number, slot: number): number {
+    if (this.direct !== undefined) {
+      this.view = this.direct;
+      return (r * this.stride) >> 2;
+    }
     const s = this.scratch[slot]!;
     s.set(this.bytes.subarray(r * this.stride, (r + 1) * this.stride));
-    return [this.scratch32[slot]!, 0];
+    this.view = this.scratch32[slot]!;
+    return 0;
   }
   /** keeps a copy of row `r` in scratch `slot` (a block split between two pushes) */
   keep(r: number, slot: number): void {
     this.scratch[slot]!.set(this.bytes.subarray(r * this.stride, (r + 1) * this.stride));
   }
-  kept(slot: number): [Uint32Array, number] {
-    return [this.scratch32[slot]!, 0];
+  /** sets {@link view} to the row kept in `slot` */
+  kept(slot: number): number {
+    this.view = this.scratch32[slot]!;
+    return 0;
   }
+}
+
+/** one output row of the x2 path from source rows `a` and `b` (word views, first word index) */
+function half2Row(
+  a: Int32Array,
+  ai: number,
+  b: Int32Array,
+  bi: number,
+  dy: number,
+  cn: number,
+  rowLen: number,
+  groups: number,
+  out: Uint8Array,
+  out32: Int32Array,
+  tmp: Uint8Array,
+  tmp32: Int32Array,
+): void {
+  const dst = dy * rowLen;
+  // write straight into the output when the row starts on a word, else through a scratch row
+  const direct = (dst & 3) === 0;
+  const o32 = direct ? out32 : tmp32;
+  let oi = direct ? dst >> 2 : 0;
+  if (cn === 4) {
+    for (let g = 0; g < groups; g++, ai += 2, bi += 2, oi++) {
+      const a0 = a[ai]!;
+      const a1 = a[ai + 1]!;
+      const b0 = b[bi]!;
+      const b1 = b[bi + 1]!;
+      const e = (a0 & M8) + (a1 & M8) + (b0 & M8) + (b1 & M8) + 0x20002;
+      const o = ((a0 >>> 8) & M8) + ((a1 >>> 8) & M8) + ((b0 >>> 8) & M8) + ((b1 >>> 8) & M8) + 0x20002;
+      o32[oi] = ((e >>> 2) & M8) | (((o >>> 2) & M8) << 8);
+    }
+    return;
+  }
+  for (let g = 0; g < groups; g++, ai += 6, bi += 6, oi += 3) {
+    let w = a[ai]!;
+    let v = b[bi]!;
+    let e0 = (w & M8) + (v & M8);
+    let o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    w = a[ai + 1]!;
+    v = b[bi + 1]!;
+    let e1 = (w & M8) + (v & M8);
+    let o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    w = a[ai + 2]!;
+    v = b[bi + 2]!;
+    let e2 = (w & M8) + (v & M8);
+    let o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    // lanes: x = (r0, b0), y = (g0, r1), z = (b1, g1)
+    const x0 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
+    const y0 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
+    const z0 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
+    w = a[ai + 3]!;
+    v = b[bi + 3]!;
+    e0 = (w & M8) + (v & M8);
+    o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    w = a[ai + 4]!;
+    v = b[bi + 4]!;
+    e1 = (w & M8) + (v & M8);
+    o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    w = a[ai + 5]!;
+    v = b[bi + 5]!;
+    e2 = (w & M8) + (v & M8);
+    o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
+    const x1 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
+    const y1 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
+    const z1 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
+    // bytes r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3
+    o32[oi] = x0 | (y0 << 8);
+    o32[oi + 1] = (z0 >>> 16) | ((z0 & 0xff) << 8) | ((x1 & 0xff) << 16) | (y1 << 24);
+    o32[oi + 2] = (x1 >>> 16) | ((y1 >>> 16) << 8) | (z1 & 0xff0000) | (z1 << 24);
+  }
+  // the last width % 4 pixels, byte by byte
+  const o8 = direct ? out : tmp;
+  const obase = direct ? dst : 0;
+  const a8 = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const b8 = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = groups * 12, s = ai * 4, t = bi * 4; i < rowLen; i += 3, s += 6, t += 6) {
+    o8[obase + i] = (a8[s]! + a8[s + 3]! + b8[t]! + b8[t + 3]! + 2) >> 2;
+    o8[obase + i + 1] = (a8[s + 1]! + a8[s + 4]! + b8[t + 1]! + b8[t + 4]! + 2) >> 2;
+    o8[obase + i + 2] = (a8[s + 2]! + a8[s + 5]! + b8[t + 2]! + b8[t + 5]! + 2) >> 2;
+  }
+  if (!direct) out.set(tmp.subarray(0, rowLen), dst);
 }
 
 /**
@@ -217,97 +309,32 @@ class RowWords {
  * into two sets of 16-bit lanes (even and odd bytes), summed vertically, paired horizontally by
  * lane shuffles, rounded and repacked: 4 RGB output pixels from 6 + 6 source words.
  */
-function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array, rowsBefore: () => number): (data: Uint8Array, rows: number) => void {
+function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array): (data: Uint8Array, rows: number, first: number) => void {
   const srcStride = srcWidth * cn;
   const rowLen = width * cn;
   const rows = new RowWords(srcStride, 2);
-  const out32 = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+  const out32 = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
   const tmp = new Uint8Array((rowLen + 3) & ~3);
-  const tmp32 = new Uint32Array(tmp.buffer);
+  const tmp32 = new Int32Array(tmp.buffer);
   const groups = cn === 3 ? width >> 2 : width; // word-processed output units per row
 
-  const rowPair = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, dy: number): void => {
-    const dst = dy * rowLen;
-    // write straight into the output when the row starts on a word, else through a scratch row
-    const direct = (dst & 3) === 0;
-    const o32 = direct ? out32 : tmp32;
-    let oi = direct ? dst >> 2 : 0;
-    if (cn === 4) {
-      for (let g = 0; g < groups; g++, ai += 2, bi += 2, oi++) {
-        const a0 = a[ai]!;
-        const a1 = a[ai + 1]!;
-        const b0 = b[bi]!;
-        const b1 = b[bi + 1]!;
-        const e = (a0 & M8) + (a1 & M8) + (b0 & M8) + (b1 & M8) + 0x20002;
-        const o = ((a0 >>> 8) & M8) + ((a1 >>> 8) & M8) + ((b0 >>> 8) & M8) + ((b1 >>> 8) & M8) + 0x20002;
-        o32[oi] = ((e >>> 2) & M8) | (((o >>> 2) & M8) << 8);
-      }
-      return;
-    }
-    for (let g = 0; g < groups; g++, ai += 6, bi += 6, oi += 3) {
-      let w = a[ai]!;
-      let v = b[bi]!;
-      let e0 = (w & M8) + (v & M8);
-      let o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      w = a[ai + 1]!;
-      v = b[bi + 1]!;
-      let e1 = (w & M8) + (v & M8);
-      let o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      w = a[ai + 2]!;
-      v = b[bi + 2]!;
-      let e2 = (w & M8) + (v & M8);
-      let o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      // lanes: x = (r0, b0), y = (g0, r1), z = (b1, g1)
-      const x0 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
-      const y0 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
-      const z0 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
-      w = a[ai + 3]!;
-      v = b[bi + 3]!;
-      e0 = (w & M8) + (v & M8);
-      o0 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      w = a[ai + 4]!;
-      v = b[bi + 4]!;
-      e1 = (w & M8) + (v & M8);
-      o1 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      w = a[ai + 5]!;
-      v = b[bi + 5]!;
-      e2 = (w & M8) + (v & M8);
-      o2 = ((w >>> 8) & M8) + ((v >>> 8) & M8);
-      const x1 = (((e0 + ((o0 >>> 16) | (o1 << 16)) + 0x20002) >>> 2) & M8);
-      const y1 = (((((o0 & 0xffff) | (e1 & 0xffff0000)) + ((e1 & 0xffff) | (o2 << 16)) + 0x20002) >>> 2) & M8);
-      const z1 = (((e2 + ((o2 >>> 16) | (o1 & 0xffff0000)) + 0x20002) >>> 2) & M8);
-      // bytes r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3
-      o32[oi] = x0 | (y0 << 8);
-      o32[oi + 1] = (z0 >>> 16) | ((z0 & 0xff) << 8) | ((x1 & 0xff) << 16) | (y1 << 24);
-      o32[oi + 2] = (x1 >>> 16) | ((y1 >>> 16) << 8) | (z1 & 0xff0000) | (z1 << 24);
-    }
-    // the last width % 4 pixels, byte by byte
-    const o8 = direct ? out : tmp;
-    const obase = direct ? dst : 0;
-    const a8 = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    const b8 = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    for (let i = groups * 12, s = ai * 4, t = bi * 4; i < rowLen; i += 3, s += 6, t += 6) {
-      o8[obase + i] = (a8[s]! + a8[s + 3]! + b8[t]! + b8[t + 3]! + 2) >> 2;
-      o8[obase + i + 1] = (a8[s + 1]! + a8[s + 4]! + b8[t + 1]! + b8[t + 4]! + 2) >> 2;
-      o8[obase + i + 2] = (a8[s + 2]! + a8[s + 5]! + b8[t + 2]! + b8[t + 5]! + 2) >> 2;
-    }
-    if (!direct) out.set(tmp.subarray(0, rowLen), dst);
-  };
-
-  return (data, n) => {
-    const first = rowsBefore();
+  return (data, n, first) => {
     rows.bind(data);
     let r = 0;
     if (first & 1) {
-      const [a, ai] = rows.kept(0);
-      const [b, bi] = rows.words(0, 1);
-      rowPair(a, ai, b, bi, first >> 1);
+      const ai = rows.kept(0);
+      const a = rows.view;
+      const bi = rows.load(0, 1);
+      const b = rows.view;
+      half2Row(a, ai, b, bi, first >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
       r = 1;
     }
     for (; r + 1 < n; r += 2) {
-      const [a, ai] = rows.words(r, 0);
-      const [b, bi] = rows.words(r + 1, 1);
-      rowPair(a, ai, b, bi, (first + r) >> 1);
+      const ai = rows.load(r, 0);
+      const a = rows.view;
+      const bi = rows.load(r + 1, 1);
+      const b = rows.view;
+      half2Row(a, ai, b, bi, (first + r) >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
     }
     if (r < n) rows.keep(r, 0);
   };
@@ -321,91 +348,132 @@ function areaRound(sum: number, fscale: number): number {
   return q > 255 ? 255 : q;
 }
 
+/** adds one source row (word view) to the even/odd-byte 16-bit lane sums, or starts them */
+function blockSumRow(w32: Int32Array, wi: number, even: Int32Array, odd: Int32Array, nw: number, start: boolean): void {
+  if (start) {
+    for (let i = 0, j = wi; i < nw; i++, j++) {
+      const w = w32[j]!;
+      even[i] = w & M8;
+      odd[i] = (w >>> 8) & M8;
+    }
+  } else {
+    for (let i = 0, j = wi; i < nw; i++, j++) {
+      const w = w32[j]!;
+      even[i] = even[i]! + (w & M8);
+      odd[i] = odd[i]! + ((w >>> 8) & M8);
+    }
+  }
+}
+
+/**
+ * Column sums of `sy` consecutive source rows in one pass (all rows of the block are in the same
+ * word view, `sw` words apart), written straight to per-byte column sums in byte order.
+ */
+function blockSumRows(w32: Int32Array, wi: number, sw: number, sy: number, col32: Int32Array, nw: number): void {
+  for (let i = 0, k = 0, j = wi; i < nw; i++, k += 2, j++) {
+    let w = w32[j]!;
+    let e = w & M8;
+    let o = (w >>> 8) & M8;
+    for (let r = 1, q = j + sw; r < sy; r++, q += sw) {
+      w = w32[q]!;
+      e += w & M8;
+      o += (w >>> 8) & M8;
+    }
+    col32[k] = (e & 0xffff) | (o << 16);
+    col32[k + 1] = (e >>> 16) | (o & 0xffff0000);
+  }
+}
+
+/** even/odd lane sums back to per-byte column sums, in byte order */
+function blockUnzip(even: Int32Array, odd: Int32Array, col32: Int32Array, nw: number): void {
+  for (let i = 0, k = 0; i < nw; i++, k += 2) {
+    const e = even[i]!;
+    const o = odd[i]!;
+    col32[k] = (e & 0xffff) | (o << 16);
+    col32[k + 1] = (e >>> 16) | (o & 0xffff0000);
+  }
+}
+
+/** one output row from the column sums: horizontal sums of `sx` pixels, rounded through `lut` */
+function blockRow(col: Uint16Array, out: Uint8Array, dst: number, rowLen: number, lut: Uint8Array, sx: number, cn: number): void {
+  const step = sx * cn;
+  if (cn === 3) {
+    if (sx === 3) {
+      for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 9) {
+        out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]!]!;
+        out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]!]!;
+        out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]!]!;
+      }
+    } else if (sx === 4) {
+      for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 12) {
+        out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]! + col[s + 9]!]!;
+        out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]! + col[s + 10]!]!;
+        out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]! + col[s + 11]!]!;
+      }
+    } else {
+      for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += 3, s0 += step) {
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        for (let s = s0, se = s0 + step; s < se; s += 3) {
+          a0 += col[s]!;
+          a1 += col[s + 1]!;
+          a2 += col[s + 2]!;
+        }
+        out[o] = lut[a0]!;
+        out[o + 1] = lut[a1]!;
+        out[o + 2] = lut[a2]!;
+      }
+    }
+  } else {
+    for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += cn, s0 += step) {
+      for (let c = 0; c < cn; c++) {
+        let a = 0;
+        for (let s = s0 + c, se = s0 + step; s < se; s += cn) a += col[s]!;
+        out[o + c] = lut[a]!;
+      }
+    }
+  }
+}
+
 /**
  * OpenCV's resizeAreaFast for integer factors other than 2 x 2: `cvRound(sum * (1.f / area))`
  * (float32, round half to even), through a table indexed by the block sum. Source rows are summed
  * vertically as packed 16-bit lanes (even and odd bytes of each word), un-interleaved once per
  * output row, then summed horizontally.
  */
-function blockPath(srcWidth: number, width: number, sx: number, sy: number, cn: number, out: Uint8Array, rowsBefore: () => number): (data: Uint8Array, rows: number) => void {
+function blockPath(srcWidth: number, width: number, sx: number, sy: number, cn: number, out: Uint8Array): (data: Uint8Array, rows: number, first: number) => void {
   const srcStride = srcWidth * cn;
   const rowLen = width * cn;
   const nw = (srcStride + 3) >> 2;
   const rows = new RowWords(srcStride, 1);
-  const even = new Uint32Array(nw);
-  const odd = new Uint32Array(nw);
+  const even = new Int32Array(nw);
+  const odd = new Int32Array(nw);
   const col = new Uint16Array(nw * 4);
-  const col32 = new Uint32Array(col.buffer);
+  const col32 = new Int32Array(col.buffer);
   const area = sx * sy;
   const fscale = Math.fround(1 / area);
   const lut = new Uint8Array(area * 255 + 1);
   for (let s = 0; s < lut.length; s++) lut[s] = areaRound(s, fscale);
-  const step = sx * cn;
-  return (data, n) => {
-    const first = rowsBefore();
+  return (data, n, first) => {
     rows.bind(data);
     for (let r = 0; r < n; r++) {
       const srow = first + r;
       const within = srow % sy;
-      const [w32, wi] = rows.words(r, 0);
-      if (within === 0) {
-        for (let i = 0, j = wi; i < nw; i++, j++) {
-          const w = w32[j]!;
-          even[i] = w & M8;
-          odd[i] = (w >>> 8) & M8;
-        }
-      } else {
-        for (let i = 0, j = wi; i < nw; i++, j++) {
-          const w = w32[j]!;
-          even[i] = even[i]! + (w & M8);
-          odd[i] = odd[i]! + ((w >>> 8) & M8);
-        }
+      if (within === 0 && r + sy <= n && rows.aligned) {
+        // the whole block is in this push and can be read in place: one fused pass
+        const wi = rows.load(r, 0);
+        blockSumRows(rows.view, wi, srcStride >> 2, sy, col32, nw);
+        blockRow(col, out, (srow / sy) * rowLen, rowLen, lut, sx, cn);
+        r += sy - 1;
+        continue;
       }
+      const wi = rows.load(r, 0);
+      const w32 = rows.view;
+      blockSumRow(w32, wi, even, odd, nw, within === 0);
       if (within !== sy - 1) continue;
-      for (let i = 0, k = 0; i < nw; i++, k += 2) {
-        const e = even[i]!;
-        const o = odd[i]!;
-        col32[k] = (e & 0xffff) | (o << 16);
-        col32[k + 1] = (e >>> 16) | (o & 0xffff0000);
-      }
-      const dst = ((srow - within) / sy) * rowLen;
-      if (cn === 3) {
-        if (sx === 3) {
-          for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 9) {
-            out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]!]!;
-            out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]!]!;
-            out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]!]!;
-          }
-        } else if (sx === 4) {
-          for (let o = dst, s = 0, e = dst + rowLen; o < e; o += 3, s += 12) {
-            out[o] = lut[col[s]! + col[s + 3]! + col[s + 6]! + col[s + 9]!]!;
-            out[o + 1] = lut[col[s + 1]! + col[s + 4]! + col[s + 7]! + col[s + 10]!]!;
-            out[o + 2] = lut[col[s + 2]! + col[s + 5]! + col[s + 8]! + col[s + 11]!]!;
-          }
-        } else {
-          for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += 3, s0 += step) {
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            for (let s = s0, se = s0 + step; s < se; s += 3) {
-              a0 += col[s]!;
-              a1 += col[s + 1]!;
-              a2 += col[s + 2]!;
-            }
-            out[o] = lut[a0]!;
-            out[o + 1] = lut[a1]!;
-            out[o + 2] = lut[a2]!;
-          }
-        }
-      } else {
-        for (let o = dst, s0 = 0, e = dst + rowLen; o < e; o += cn, s0 += step) {
-          for (let c = 0; c < cn; c++) {
-            let a = 0;
-            for (let s = s0 + c, se = s0 + step; s < se; s += cn) a += col[s]!;
-            out[o + c] = lut[a]!;
-          }
-        }
-      }
+      blockUnzip(even, odd, col32, nw);
+      blockRow(col, out, ((srow - within) / sy) * rowLen, rowLen, lut, sx, cn);
     }
   };
 }
@@ -418,8 +486,7 @@ function scalarIntegerPath(
   sy: number,
   cn: number,
   out: Uint8Array,
-  rowsBefore: () => number,
-): (data: Uint8Array, rows: number) => void {
+): (data: Uint8Array, rows: number, first: number) => void {
   const rowLen = width * cn;
   const srcStride = srcWidth * cn;
   if (sx === 2 && sy === 2) {
@@ -441,9 +508,8 @@ function scalarIntegerPath(
         }
       }
     };
-    return (data, rows) => {
-      const first = rowsBefore();
-      let r = 0;
+    return (data, rows, first) => {
+        let r = 0;
       if (first & 1) {
         pair(pending, 0, data, 0, ((first - 1) >> 1) * rowLen);
         r = 1;
@@ -455,8 +521,7 @@ function scalarIntegerPath(
   const acc = new Int32Array(rowLen);
   const fscale = Math.fround(1 / (sx * sy));
   const step = sx * cn;
-  return (data, rows) => {
-    const first = rowsBefore();
+  return (data, rows, first) => {
     for (let r = 0; r < rows; r++) {
       const srow = first + r;
       const within = srow % sy;
@@ -502,6 +567,90 @@ function scalarIntegerPath(
   };
 }
 
+/** horizontal pass of one source row: `hrow[o] = sum over taps of float32(pixel * weight)`, in OpenCV's order */
+function areaTaps(d: Uint8Array, base: number, cn: number, taps: number, tsi: Int32Array, tal: Float32Array, hrow: Float32Array, rowLen: number): void {
+  if (cn === 3 && taps === 2) {
+    for (let o = 0, t = 0; o < rowLen; o += 3, t += 2) {
+      const s = base + tsi[t]!;
+      const u = base + tsi[t + 1]!;
+      const a = tal[t]!;
+      const b = tal[t + 1]!;
+      hrow[o] = Math.fround(d[s]! * a) + Math.fround(d[u]! * b);
+      hrow[o + 1] = Math.fround(d[s + 1]! * a) + Math.fround(d[u + 1]! * b);
+      hrow[o + 2] = Math.fround(d[s + 2]! * a) + Math.fround(d[u + 2]! * b);
+    }
+  } else if (cn === 3 && taps === 3) {
+    for (let o = 0, t = 0; o < rowLen; o += 3, t += 3) {
+      const s = base + tsi[t]!;
+      const u = base + tsi[t + 1]!;
+      const v = base + tsi[t + 2]!;
+      const a = tal[t]!;
+      const b = tal[t + 1]!;
+      const c = tal[t + 2]!;
+      hrow[o] = Math.fround(Math.fround(d[s]! * a) + Math.fround(d[u]! * b)) + Math.fround(d[v]! * c);
+      hrow[o + 1] = Math.fround(Math.fround(d[s + 1]! * a) + Math.fround(d[u + 1]! * b)) + Math.fround(d[v + 1]! * c);
+      hrow[o + 2] = Math.fround(Math.fround(d[s + 2]! * a) + Math.fround(d[u + 2]! * b)) + Math.fround(d[v + 2]! * c);
+    }
+  } else if (cn === 3 && taps === 4) {
+    for (let o = 0, t = 0; o < rowLen; o += 3, t += 4) {
+      const s = base + tsi[t]!;
+      const u = base + tsi[t + 1]!;
+      const v = base + tsi[t + 2]!;
+      const w = base + tsi[t + 3]!;
+      const a = tal[t]!;
+      const b = tal[t + 1]!;
+      const c = tal[t + 2]!;
+      const e = tal[t + 3]!;
+      hrow[o] = Math.fround(Math.fround(Math.fround(d[s]! * a) + Math.fround(d[u]! * b)) + Math.fround(d[v]! * c)) + Math.fround(d[w]! * e);
+      hrow[o + 1] = Math.fround(Math.fround(Math.fround(d[s + 1]! * a) + Math.fround(d[u + 1]! * b)) + Math.fround(d[v + 1]! * c)) + Math.fround(d[w + 1]! * e);
+      hrow[o + 2] = Math.fround(Math.fround(Math.fround(d[s + 2]! * a) + Math.fround(d[u + 2]! * b)) + Math.fround(d[v + 2]! * c)) + Math.fround(d[w + 2]! * e);
+    }
+  } else if (cn === 3) {
+    for (let o = 0, t0 = 0; o < rowLen; o += 3, t0 += taps) {
+      let h0 = 0;
+      let h1 = 0;
+      let h2 = 0;
+      for (let t = t0, te = t0 + taps; t < te; t++) {
+        const s = base + tsi[t]!;
+        const a = tal[t]!;
+        h0 = Math.fround(h0 + Math.fround(d[s]! * a));
+        h1 = Math.fround(h1 + Math.fround(d[s + 1]! * a));
+        h2 = Math.fround(h2 + Math.fround(d[s + 2]! * a));
+      }
+      hrow[o] = h0;
+      hrow[o + 1] = h1;
+      hrow[o + 2] = h2;
+    }
+  } else {
+    for (let o = 0, t0 = 0; o < rowLen; o += cn, t0 += taps) {
+      for (let c = 0; c < cn; c++) {
+        let h = 0;
+        for (let t = t0, te = t0 + taps; t < te; t++) h = Math.fround(h + Math.fround(d[base + tsi[t]! + c]! * tal[t]!));
+        hrow[o + c] = h;
+      }
+    }
+  }
+}
+
+/** `sum = beta * hrow` (a new output row) or `sum += float32(beta * hrow)`, float32 as OpenCV */
+function addRow(sum: Float32Array, hrow: Float32Array, beta: number, n: number, assign: boolean): void {
+  if (assign) {
+    for (let i = 0; i < n; i++) sum[i] = beta * hrow[i]!;
+  } else {
+    for (let i = 0; i < n; i++) sum[i] = sum[i]! + Math.fround(beta * hrow[i]!);
+  }
+}
+
+/** saturate_cast<uchar>(float): round half to even, clamp to 0..255 */
+function flushRow(sum: Float32Array, out: Uint8Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = sum[i]!;
+    let q = Math.round(v);
+    if (q - v === 0.5 && (q & 1) === 1) q--;
+    out[o + i] = q < 0 ? 0 : q > 255 ? 255 : q;
+  }
+}
+
 /**
  * OpenCV's ResizeArea_Invoker (float32 weights). Each output column's x-table entries are padded
  * to the same tap count with zero weights (adding +0 to a non-negative float32 sum is exact), so the
@@ -518,8 +667,7 @@ function fractionalPath(
   scaleY: number,
   cn: number,
   out: Uint8Array,
-  rowsBefore: () => number,
-): { consume: (data: Uint8Array, rows: number) => void; done: () => void } {
+): { consume: (data: Uint8Array, rows: number, first: number) => void; done: () => void } {
   const xtab = computeAreaTab(srcWidth, width, scaleX);
   const ytab = computeAreaTab(srcHeight, height, scaleY);
   const rowLen = width * cn;
@@ -543,85 +691,11 @@ function fractionalPath(
   }
   const srcStride = srcWidth * cn;
   const hrow = new Float32Array(rowLen);
-  const fr = Math.fround;
-  const hpass = (d: Uint8Array, base: number): void => {
-    if (cn === 3 && taps === 2) {
-      for (let o = 0, t = 0; o < rowLen; o += 3, t += 2) {
-        const s = base + tsi[t]!;
-        const u = base + tsi[t + 1]!;
-        const a = tal[t]!;
-        const b = tal[t + 1]!;
-        hrow[o] = fr(d[s]! * a) + fr(d[u]! * b);
-        hrow[o + 1] = fr(d[s + 1]! * a) + fr(d[u + 1]! * b);
-        hrow[o + 2] = fr(d[s + 2]! * a) + fr(d[u + 2]! * b);
-      }
-    } else if (cn === 3 && taps === 3) {
-      for (let o = 0, t = 0; o < rowLen; o += 3, t += 3) {
-        const s = base + tsi[t]!;
-        const u = base + tsi[t + 1]!;
-        const v = base + tsi[t + 2]!;
-        const a = tal[t]!;
-        const b = tal[t + 1]!;
-        const c = tal[t + 2]!;
-        hrow[o] = fr(fr(d[s]! * a) + fr(d[u]! * b)) + fr(d[v]! * c);
-        hrow[o + 1] = fr(fr(d[s + 1]! * a) + fr(d[u + 1]! * b)) + fr(d[v + 1]! * c);
-        hrow[o + 2] = fr(fr(d[s + 2]! * a) + fr(d[u + 2]! * b)) + fr(d[v + 2]! * c);
-      }
-    } else if (cn === 3 && taps === 4) {
-      for (let o = 0, t = 0; o < rowLen; o += 3, t += 4) {
-        const s = base + tsi[t]!;
-        const u = base + tsi[t + 1]!;
-        const v = base + tsi[t + 2]!;
-        const w = base + tsi[t + 3]!;
-        const a = tal[t]!;
-        const b = tal[t + 1]!;
-        const c = tal[t + 2]!;
-        const e = tal[t + 3]!;
-        hrow[o] = fr(fr(fr(d[s]! * a) + fr(d[u]! * b)) + fr(d[v]! * c)) + fr(d[w]! * e);
-        hrow[o + 1] = fr(fr(fr(d[s + 1]! * a) + fr(d[u + 1]! * b)) + fr(d[v + 1]! * c)) + fr(d[w + 1]! * e);
-        hrow[o + 2] = fr(fr(fr(d[s + 2]! * a) + fr(d[u + 2]! * b)) + fr(d[v + 2]! * c)) + fr(d[w + 2]! * e);
-      }
-    } else if (cn === 3) {
-      for (let o = 0, t0 = 0; o < rowLen; o += 3, t0 += taps) {
-        let h0 = 0;
-        let h1 = 0;
-        let h2 = 0;
-        for (let t = t0, te = t0 + taps; t < te; t++) {
-          const s = base + tsi[t]!;
-          const a = tal[t]!;
-          h0 = fr(h0 + fr(d[s]! * a));
-          h1 = fr(h1 + fr(d[s + 1]! * a));
-          h2 = fr(h2 + fr(d[s + 2]! * a));
-        }
-        hrow[o] = h0;
-        hrow[o + 1] = h1;
-        hrow[o + 2] = h2;
-      }
-    } else {
-      for (let o = 0, t0 = 0; o < rowLen; o += cn, t0 += taps) {
-        for (let c = 0; c < cn; c++) {
-          let h = 0;
-          for (let t = t0, te = t0 + taps; t < te; t++) h = fr(h + fr(d[base + tsi[t]! + c]! * tal[t]!));
-          hrow[o + c] = h;
-        }
-      }
-    }
-  };
   let lastSy = -1;
   let j = 0; // next ytab entry
   let prevDy = ytab.length > 0 ? ytab.di[0]! : 0;
   let started = false;
-  const flush = (dy: number): void => {
-    const o = dy * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = sum[i]!;
-      let q = Math.round(v);
-      if (q - v === 0.5 && (q & 1) === 1) q--;
-      out[o + i] = q < 0 ? 0 : q > 255 ? 255 : q;
-    }
-  };
-  const consume = (data: Uint8Array, rows: number): void => {
-    const first = rowsBefore();
+  const consume = (data: Uint8Array, rows: number, first: number): void => {
     const last = first + rows;
     while (j < ytab.length && ytab.si[j]! < last) {
       const sy = ytab.si[j]!;
@@ -629,7 +703,7 @@ function fractionalPath(
       const beta = ytab.alpha[j]!;
       let assign = !started;
       if (dy !== prevDy) {
-        flush(prevDy);
+        flushRow(sum, out, prevDy * rowLen, rowLen);
         prevDy = dy;
         assign = true;
       }
@@ -637,17 +711,13 @@ function fractionalPath(
       // the horizontal pass of a source row shared by two output rows is computed once
       if (sy !== lastSy) {
         lastSy = sy;
-        hpass(data, (sy - first) * srcStride);
+        areaTaps(data, (sy - first) * srcStride, cn, taps, tsi, tal, hrow, rowLen);
       }
-      if (assign) {
-        for (let i = 0; i < rowLen; i++) sum[i] = beta * hrow[i]!;
-      } else {
-        for (let i = 0; i < rowLen; i++) sum[i] = sum[i]! + fr(beta * hrow[i]!);
-      }
+      addRow(sum, hrow, beta, rowLen, assign);
       j++;
     }
   };
-  return { consume, done: () => flush(prevDy) };
+  return { consume, done: () => flushRow(sum, out, prevDy * rowLen, rowLen) };
 }
 
 /**
@@ -665,8 +735,7 @@ function upscalePath(
   scaleY: number,
   cn: number,
   out: Uint8Array,
-  rowsBefore: () => number,
-): { consume: (data: Uint8Array, rows: number) => void; done: () => void } {
+): { consume: (data: Uint8Array, rows: number, first: number) => void; done: () => void } {
   const ONE = 2048;
   const coeffs = (ssize: number, dsize: number, scale: number, inv: number, clampLast: boolean): { s: Int32Array; a: Int32Array } => {
     const s = new Int32Array(dsize);
@@ -725,8 +794,7 @@ function upscalePath(
       for (const key of hrows.keys()) if (key < sy0) hrows.delete(key);
     }
   };
-  const consume = (data: Uint8Array, rows: number): void => {
-    const first = rowsBefore();
+  const consume = (data: Uint8Array, rows: number, first: number): void => {
     for (let r = 0; r < rows; r++) {
       const sy = first + r;
       // keep only rows some output row still needs
