@@ -183,6 +183,8 @@ class RowWords {
   }
   /** the word view of the row located by the last {@link load} or {@link kept} */
   view: Int32Array = new Int32Array(0);
+  /** the same row as bytes (byte index = 4 x word index) */
+  view8: Uint8Array = new Uint8Array(0);
   constructor(
     private readonly stride: number,
     slots: number,
@@ -203,11 +205,13 @@ class RowWords {
   load(r: number, slot: number): number {
     if (this.direct !== undefined) {
       this.view = this.direct;
+      this.view8 = this.bytes;
       return (r * this.stride) >> 2;
     }
     const s = this.scratch[slot]!;
     s.set(this.bytes.subarray(r * this.stride, (r + 1) * this.stride));
     this.view = this.scratch32[slot]!;
+    this.view8 = s;
     return 0;
   }
   /** keeps a copy of row `r` in scratch `slot` (a block split between two pushes) */
@@ -217,6 +221,7 @@ class RowWords {
   /** sets {@link view} to the row kept in `slot` */
   kept(slot: number): number {
     this.view = this.scratch32[slot]!;
+    this.view8 = this.scratch[slot]!;
     return 0;
   }
 }
@@ -224,8 +229,10 @@ class RowWords {
 /** one output row of the x2 path from source rows `a` and `b` (word views, first word index) */
 function half2Row(
   a: Int32Array,
+  a8: Uint8Array,
   ai: number,
   b: Int32Array,
+  b8: Uint8Array,
   bi: number,
   dy: number,
   cn: number,
@@ -293,8 +300,6 @@ function half2Row(
   // the last width % 4 pixels, byte by byte
   const o8 = direct ? out : tmp;
   const obase = direct ? dst : 0;
-  const a8 = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const b8 = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   for (let i = groups * 12, s = ai * 4, t = bi * 4; i < rowLen; i += 3, s += 6, t += 6) {
     o8[obase + i] = (a8[s]! + a8[s + 3]! + b8[t]! + b8[t + 3]! + 2) >> 2;
     o8[obase + i + 1] = (a8[s + 1]! + a8[s + 4]! + b8[t + 1]! + b8[t + 4]! + 2) >> 2;
@@ -324,17 +329,17 @@ function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array)
     if (first & 1) {
       const ai = rows.kept(0);
       const a = rows.view;
+      const a8 = rows.view8;
       const bi = rows.load(0, 1);
-      const b = rows.view;
-      half2Row(a, ai, b, bi, first >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
+      half2Row(a, a8, ai, rows.view, rows.view8, bi, first >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
       r = 1;
     }
     for (; r + 1 < n; r += 2) {
       const ai = rows.load(r, 0);
       const a = rows.view;
+      const a8 = rows.view8;
       const bi = rows.load(r + 1, 1);
-      const b = rows.view;
-      half2Row(a, ai, b, bi, (first + r) >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
+      half2Row(a, a8, ai, rows.view, rows.view8, bi, (first + r) >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
     }
     if (r < n) rows.keep(r, 0);
   };
