@@ -39,6 +39,7 @@ interface Result {
 async function child(mode: string, file: string, threads: number, round: number): Promise<void> {
   const sharp = (await import('sharp')).default;
   sharp.concurrency(1); // libvips threads per call: parallelism comes from calls in flight
+  if (process.env.TIFF_BENCH_SHARP_CACHE === '0') sharp.cache(false);
   const { openTiffSlide } = await import('../src/adapters/tiff/tiff-source.js');
   const baseRssMb = process.memoryUsage().rss / 1048576;
   const measure = async (kind: string, mpx: number, fn: () => Promise<unknown>): Promise<Result> => {
@@ -53,7 +54,8 @@ async function child(mode: string, file: string, threads: number, round: number)
     await Promise.all(Array.from({ length: threads }, async () => { while (i < n) await job(i++); }));
   };
   const readLevel = async (): Promise<void> => {
-    const slide = await openTiffSlide(file); // fresh: nothing comes from the tile cache
+    // fresh: nothing comes from the tile cache
+    const slide = await openTiffSlide(file, process.env.TIFF_BENCH_CACHE ? { tileCacheBytes: Number(process.env.TIFF_BENCH_CACHE) } : {});
     const regions: [number, number][] = [];
     for (let y = 0; y < slide.height; y += REGION) for (let x = 0; x < slide.width; x += REGION) regions.push([x, y]);
     await inFlight(regions.length, (i) => slide.readRegion({ level: 0, x: regions[i]![0], y: regions[i]![1], width: REGION, height: REGION }));

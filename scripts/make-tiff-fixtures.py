@@ -45,6 +45,18 @@ tifffile.imwrite(path('deflate-strip16.tif'), img, rowsperstrip=16, compression=
 tifffile.imwrite(path('none-strip16.tif'), img, rowsperstrip=16, photometric='rgb')
 tifffile.imwrite(path('none-tile32-bigendian.tif'), img, byteorder='>', tile=(32, 32), photometric='rgb')
 tifffile.imwrite(path('deflate-tile48-bigtiff-grey.tif'), grey, bigtiff=True, tile=(48, 48), photometric='minisblack', compression='zlib')
+# OME-TIFF whose levels are separate pages of the main chain (older OME pyramids), nm units,
+# plus a 60 x 60 page that fits no level (kept out of the pyramid)
+ome_xml = ('<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06">'
+           '<Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint8" SizeX="150" SizeY="100" SizeC="3" '
+           'SizeZ="1" SizeT="1" PhysicalSizeX="500" PhysicalSizeXUnit="nm" PhysicalSizeY="500" PhysicalSizeYUnit="nm">'
+           '<Channel ID="Channel:0:0" SamplesPerPixel="3"/><TiffData IFD="0" PlaneCount="1"/></Pixels></Image></OME>')
+with tifffile.TiffWriter(path('ome-separate-ifds.ome.tif')) as tw:
+    tw.write(img, tile=(32, 32), photometric='rgb', description=ome_xml, metadata=None)
+    tw.write(cv2.resize(img, (75, 50), interpolation=cv2.INTER_AREA), tile=(32, 32), photometric='rgb', subfiletype=1, metadata=None)
+    tw.write(np.full((60, 60, 3), 200, np.uint8), tile=(32, 32), photometric='rgb', subfiletype=1, metadata=None)
+    tw.write(cv2.resize(img, (37, 25), interpolation=cv2.INTER_AREA), tile=(32, 32), photometric='rgb', subfiletype=1, metadata=None)
+
 # a JPEG pyramid (YCbCr 4:2:0, tables in JPEGTables), the base of the corrupt variants below
 vips('tiffsave', path('truth.png'), path('jpeg-pyramid-tile32.tif'), '--compression', 'jpeg', '--Q', '80', '--tile',
      '--tile-width', '32', '--tile-height', '32', '--pyramid', '--xres', '4000', '--yres', '4000', '--resunit', 'cm')

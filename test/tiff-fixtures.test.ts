@@ -73,6 +73,21 @@ describe('lossless variants equal the truth exactly', () => {
     }
   });
 
+  it('OME-TIFF with levels as separate pages: levels by size, a page that fits no level kept out, mpp from OME nm', async () => {
+    const s = await openTiffSlide(F('ome-separate-ifds.ome.tif'));
+    try {
+      expect(s.format).toBe('ome-tiff');
+      expect(s.levels.map((l) => [l.width, l.height])).toEqual([[150, 100], [75, 50], [37, 25]]);
+      expect(s.mpp).toEqual({ x: 0.5, y: 0.5 });
+      expect(s.mppSource).toBe('OME-XML PhysicalSizeX/Y');
+      expect(s.properties['blurmm.ignored-pages']).toBe('page 2 (60x60: not a reduction of 150x100)');
+      const all = await s.readRegion({ level: 0, x: 0, y: 0, width: W, height: H });
+      expect(compare(all.data, truth).maxDiff).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('JPEG pyramid: levels by size, mpp from the TIFF resolution tags (cm)', async () => {
     const s = await openTiffSlide(F('jpeg-pyramid-tile32.tif'));
     try {

@@ -448,10 +448,16 @@ async function build(
   // level 0: the largest page (by area), preferring the main chain's full-resolution pages
   const base = [...candidates].sort((a, b) => b.width * b.height - a.width * a.height || a.ifd.page - b.ifd.page)[0]!;
   const pyramid: TiffPage[] = [];
+  const ignored: string[] = [];
   for (const p of [...candidates].sort((a, b) => b.width - a.width || b.height - a.height || a.ifd.page - b.ifd.page)) {
-    if (p.width > base.width || p.height > base.height) continue;
-    if (!sameAspect(base.width, base.height, p.width, p.height)) continue;
-    if (pyramid.some((q) => q.width === p.width && q.height === p.height)) continue;
+    if (p.width > base.width || p.height > base.height || !sameAspect(base.width, base.height, p.width, p.height)) {
+      ignored.push(`${p.ifd.name} (${p.width}x${p.height}: not a reduction of ${base.width}x${base.height})`);
+      continue;
+    }
+    if (pyramid.some((q) => q.width === p.width && q.height === p.height)) {
+      ignored.push(`${p.ifd.name} (${p.width}x${p.height}: same size as a level already found)`);
+      continue;
+    }
     pyramid.push(p);
   }
   if (pyramid[0] !== base) throw new FormatError(`${path}: could not identify the full-resolution page`, { path });
@@ -513,6 +519,7 @@ async function build(
   }
   properties['blurmm.mpp-source'] = mppSource;
   if (tiff.bigTiff) properties['blurmm.bigtiff'] = 'true';
+  if (ignored.length) properties['blurmm.ignored-pages'] = ignored.join('; ');
 
   return new TiffSlide({ format, src, levels, mpp, mppSource, properties, associated, cacheBytes, maxInFlight, jpegDecode, jpegBlock });
 }
