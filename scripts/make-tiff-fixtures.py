@@ -83,6 +83,42 @@ def tile_table(fname, page=0):
             p.tags['TileByteCounts'].dtype, p.tags['TileOffsets'].dtype
 
 
+# RGB JPEG tiles: vips writes Q >= 90 as RGB (component ids 'R','G','B', 4:4:4, no colour transform).
+# The "-ids123" copy renames the components 1,2,3 (in SOF and SOS) as Aperio RGB files do: with
+# PhotometricInterpretation RGB they must still be decoded without YCbCr conversion (libtiff does).
+vips('tiffsave', path('truth.png'), path('jpeg-rgb-tile32.tif'), '--compression', 'jpeg', '--Q', '92', '--tile',
+     '--tile-width', '32', '--tile-height', '32')
+
+
+def renumber_components(stream):
+    b = bytearray(stream)
+    i = 2
+    while i + 4 <= len(b) and b[i] == 0xFF:
+        m = b[i + 1]
+        n = (b[i + 2] << 8) | b[i + 3]
+        if m == 0xC0 or m == 0xC1 or m == 0xC2:
+            for k in range(b[i + 9]):
+                b[i + 10 + 3 * k] = k + 1
+        elif m == 0xDA:
+            for k in range(b[i + 4]):
+                b[i + 5 + 2 * k] = k + 1
+            break
+        i += 2 + n
+    return bytes(b)
+
+
+with tifffile.TiffFile(path('jpeg-rgb-tile32.tif')) as tf:
+    p = tf.pages[0]
+    assert p.photometric == 2, 'vips wrote YCbCr; raise --Q'
+    offs, counts = list(p.dataoffsets), list(p.databytecounts)
+data = open(path('jpeg-rgb-tile32.tif'), 'rb').read()
+edits = []
+for o, n in zip(offs, counts):
+    t = data[o:o + n]
+    assert t.find(bytes([0xFF, 0xC0, 0x00, 0x11, 0x08])) >= 0
+    edits.append((o, renumber_components(t)))
+patch(path('jpeg-rgb-tile32.tif'), path('jpeg-rgb-tile32-ids123.tif'), edits)
+
 LZW = path('lzw-tile32-predictor.tif')
 JPG = path('jpeg-pyramid-tile32.tif')
 size = os.path.getsize(LZW)

@@ -14,7 +14,7 @@ import { buildTileBlockTiff } from '../src/adapters/tiff/jpeg-block.js';
 import { openFileSource } from '../src/adapters/tiff/byte-source.js';
 import { parseTiff } from '../src/adapters/tiff/ifd.js';
 import { describePage } from '../src/adapters/tiff/page.js';
-import { compare, cropWhite } from './tiff-oracle.js';
+import { compare, cropWhite, openslideMissing, oracle, rgbaToRgbWhite } from './tiff-oracle.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiff');
 const F = (name: string): string => join(dir, name);
@@ -85,6 +85,26 @@ describe('lossless variants equal the truth exactly', () => {
       expect(compare(all.data, truth).maxDiff).toBe(0);
     } finally {
       await s.close();
+    }
+  });
+
+  it('RGB JPEG tiles are decoded without YCbCr conversion, with component ids R,G,B or 1,2,3 (Aperio RGB)', async () => {
+    const plain = await openTiffSlide(F('jpeg-rgb-tile32.tif'), { jpegDecode: 'tile' });
+    const want = (await plain.readRegion({ level: 0, x: 0, y: 0, width: W, height: H })).data;
+    await plain.close();
+    expect(compare(want, truth).psnr).toBeGreaterThan(40); // a YCbCr conversion of RGB data would be far off
+    for (const jpegDecode of ['block', 'region', 'tile'] as const) {
+      const s = await openTiffSlide(F('jpeg-rgb-tile32-ids123.tif'), { jpegDecode });
+      try {
+        const r = await s.readRegion({ level: 0, x: 0, y: 0, width: W, height: H });
+        expect(compare(r.data, want).maxDiff, jpegDecode).toBe(0);
+      } finally {
+        await s.close();
+      }
+    }
+    if (!openslideMissing) {
+      const os = oracle([{ op: 'region', path: F('jpeg-rgb-tile32-ids123.tif'), x: 0, y: 0, level: 0, width: W, height: H }]);
+      expect(compare(rgbaToRgbWhite(os[0]!.bytes), want).maxDiff).toBe(0);
     }
   });
 
