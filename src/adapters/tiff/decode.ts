@@ -140,13 +140,34 @@ export async function decodeTile(page: TiffPage, raw: Uint8Array, col: number, r
       location: where,
     });
   }
-  if (page.predictor === 2) {
-    const stride = w * spp;
-    for (let y = 0; y < h; y++) {
-      const base = y * stride;
-      for (let i = spp; i < stride; i++) data[base + i] = (data[base + i]! + data[base + i - spp]!) & 255;
-    }
-  }
+  if (page.predictor === 2) undoHorizontalPredictor(data, w, h, spp);
   if (page.photometric === 0) for (let i = 0; i < data.length; i++) data[i] = 255 - data[i]!;
   return toRgb(data, w, h, spp);
+}
+
+/** Undoes TIFF predictor 2 (horizontal differencing) on 8-bit samples, in place. */
+export function undoHorizontalPredictor(data: Uint8Array, width: number, height: number, spp: number): void {
+  const stride = width * spp;
+  if (spp === 3) {
+    for (let y = 0; y < height; y++) {
+      const end = (y + 1) * stride;
+      let i = y * stride;
+      let r = data[i]!;
+      let g = data[i + 1]!;
+      let b = data[i + 2]!;
+      for (i += 3; i < end; i += 3) {
+        r = (r + data[i]!) & 255;
+        g = (g + data[i + 1]!) & 255;
+        b = (b + data[i + 2]!) & 255;
+        data[i] = r;
+        data[i + 1] = g;
+        data[i + 2] = b;
+      }
+    }
+    return;
+  }
+  for (let y = 0; y < height; y++) {
+    const base = y * stride;
+    for (let i = spp; i < stride; i++) data[base + i] = data[base + i]! + data[base + i - spp]!; // Uint8Array stores mod 256
+  }
 }
