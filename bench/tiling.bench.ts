@@ -14,7 +14,7 @@ import { planTileGrid, readTile } from '../src/core/tiler.js';
 import { otsuThreshold, rgbToGray } from '../src/core/tissue.js';
 import type { RgbImage } from '../src/core/types.js';
 
-const ROUNDS = 5;
+const ROUNDS = 9;
 const sharedPng = join(process.env.BLURMM_SHARED_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data'), 'slides', 'blurmosaic.png');
 
 function median(xs: number[]): number {
@@ -46,9 +46,11 @@ function randomImage(w: number, h: number): RgbImage {
 const cases = [
   { name: 'resize 4100x3090 -> 1024x772 (fractional)', kind: 'resize', w: 4100, h: 3090, ow: 1024, oh: 772 },
   { name: 'resize 1024x1024 -> 512x512 (x2)', kind: 'resize', w: 1024, h: 1024, ow: 512, oh: 512 },
+  { name: 'resize 1536x1536 -> 512x512 (x3)', kind: 'resize', w: 1536, h: 1536, ow: 512, oh: 512 },
   { name: 'resize 2048x2048 -> 512x512 (x4)', kind: 'resize', w: 2048, h: 2048, ow: 512, oh: 512 },
   { name: 'resize 1196x1196 -> 598x598 (x2)', kind: 'resize', w: 1196, h: 1196, ow: 598, oh: 598 },
   { name: 'resize 717x717 -> 512x512 (mpp 0.35 -> 0.49)', kind: 'resize', w: 717, h: 717, ow: 512, oh: 512 },
+  { name: 'resize 1014x1014 -> 512x512 (mpp 0.2525 -> 0.5)', kind: 'resize', w: 1014, h: 1014, ow: 512, oh: 512 },
   { name: 'rgb->gray 4100x3090', kind: 'gray', w: 4100, h: 3090, ow: 0, oh: 0 },
   { name: 'otsu 1024x772 gray', kind: 'otsu', w: 1024, h: 772, ow: 0, oh: 0 },
 ] as const;

@@ -3,9 +3,12 @@
  * semantics (OpenCV 4.6, uint8), and the `box_mean` pyramid reduction of the shared test data.
  *
  * Pure TypeScript, no allocation per pixel. Three paths, chosen exactly as OpenCV does:
- * - integer factors on both axes (`src = k * dst`): block means, `(sum + 2) >> 2` for k = 2 and
- *   round-half-to-even of `sum * (1/area)` (float32) otherwise;
- * - other downscales (factor >= 1 on both axes): fractional-area weights in float32;
+ * - integer factors on both axes (`src = k * dst` exactly; OpenCV's resizeAreaFast): block means,
+ *   `(sum + 2) >> 2` for 2 x 2 (packed 32-bit arithmetic, 4 RGB pixels per step) and
+ *   round-half-to-even of `sum * (1/area)` (float32, through a table indexed by the sum) otherwise;
+ *   a size that is not an exact multiple (e.g. 1025 -> 512) takes the fractional path, as in OpenCV;
+ * - other downscales (factor >= 1 on both axes): fractional-area weights in float32, every product
+ *   and partial sum rounded to float32 in OpenCV's order;
  * - any upscaled axis: OpenCV's INTER_AREA upscale (bilinear with area-mode coefficients, fixed
  *   point); equal to OpenCV within one grey level (OpenCV's SIMD rounding differs by lane).
  *
@@ -573,7 +576,7 @@ function scalarIntegerPath(
 }
 
 /** horizontal pass of one source row: `hrow[o] = sum over taps of float32(pixel * weight)`, in OpenCV's order */
-function areaTaps(d: Uint8Array, base: number, cn: number, taps: number, tsi: Int32Array, tal: Float32Array, hrow: Float32Array, rowLen: number): void {
+function areaTaps(d: Uint8Array, base: number, cn: number, taps: number, tsi: Int32Array, tal: Float64Array, hrow: Float32Array, rowLen: number): void {
   if (cn === 3 && taps === 2) {
     for (let o = 0, t = 0; o < rowLen; o += 3, t += 2) {
       const s = base + tsi[t]!;
@@ -685,7 +688,7 @@ function fractionalPath(
   for (let dx = 0; dx < width; dx++) taps = Math.max(taps, xbeg[dx + 1]! - xbeg[dx]!);
   // padded taps: byte offset of the source pixel and float32 weight (0 for padding)
   const tsi = new Int32Array(width * taps);
-  const tal = new Float32Array(width * taps);
+  const tal = new Float64Array(width * taps); // float32 values, held as doubles (no conversion per load)
   for (let dx = 0; dx < width; dx++) {
     const k0 = xbeg[dx]!;
     const n = xbeg[dx + 1]! - k0;
