@@ -38,7 +38,7 @@ interface Result {
 // ------------------------------------------------------------------ child: measurements in one process
 async function child(mode: string, file: string, threads: number, round: number): Promise<void> {
   const sharp = (await import('sharp')).default;
-  sharp.concurrency(1); // libvips threads per call: parallelism comes from calls in flight
+  sharp.concurrency(Number(process.env.TIFF_BENCH_VIPS_THREADS ?? 1)); // libvips threads per call
   if (process.env.TIFF_BENCH_SHARP_CACHE === '0') sharp.cache(false);
   const { openTiffSlide } = await import('../src/adapters/tiff/tiff-source.js');
   const baseRssMb = process.memoryUsage().rss / 1048576;

@@ -149,6 +149,7 @@ describe('JPEG block decode (many tiles per sharp call)', () => {
       await openTiffSlide(file), // default blocks (one block per level here)
       await openTiffSlide(file, { jpegBlock: { width: 64, height: 32 } }), // 2 x 1 tiles per block
       await openTiffSlide(file, { jpegDecode: 'region' }),
+      await openTiffSlide(file, { tileCacheBytes: 0 }), // blocks do not fit: decoded per region
     ];
     try {
       let seed = 12345;

@@ -43,6 +43,7 @@ export interface TiffOpenOptions extends OpenSourceOptions {
    * - 'tile': one call per tile, through the tile cache.
    * 'block' and 'region' fall back to 'tile' for a region whose block has a missing or damaged
    * tile, so damaged tiles are reported one by one and fail only the reads that touch them.
+   * 'block' acts as 'region' when the tile cache cannot hold two blocks (e.g. tileCacheBytes 0).
    */
   readonly jpegDecode?: 'block' | 'region' | 'tile';
   /** block size in pixels for jpegDecode 'block' (rounded to whole tiles; default 4096 x 512) */
@@ -168,9 +169,11 @@ class TiffSlide implements SlideSource {
     const ly = Math.trunc(y / L.downsample);
     const page = L.page;
     const key = `L${level}`;
-    if (this.#jpegDecode === 'block' && canDecodeAsBlock(page)) {
-      const across = Math.max(1, Math.round(this.#jpegBlock.width / page.tileWidth));
-      const down = Math.max(1, Math.round(this.#jpegBlock.height / page.tileHeight));
+    const across = Math.max(1, Math.round(this.#jpegBlock.width / page.tileWidth));
+    const down = Math.max(1, Math.round(this.#jpegBlock.height / page.tileHeight));
+    // blocks only pay when the cache can keep them (and the one read ahead); else decode per region
+    const blocksFit = this.#cache.maxBytes >= 2 * across * page.tileWidth * down * page.tileHeight * 3;
+    if (this.#jpegDecode === 'block' && blocksFit && canDecodeAsBlock(page)) {
       try {
         return await readTiledRegion({
           level: { width: page.width, height: page.height, tileWidth: across * page.tileWidth, tileHeight: down * page.tileHeight },
@@ -198,7 +201,7 @@ class TiffSlide implements SlideSource {
       } catch (err) {
         if (!(err instanceof BlockFallback)) throw err;
       }
-    } else if (this.#jpegDecode === 'region' && canDecodeAsBlock(page)) {
+    } else if ((this.#jpegDecode === 'region' || this.#jpegDecode === 'block') && canDecodeAsBlock(page)) {
       const fast = await this.#readBlock(page, lx, ly, width, height, channels, request.signal);
       if (fast) return fast;
     }
