@@ -9,21 +9,13 @@
  * noise and 8-bit rounding, as a scanner would. Used by make-demo.ts and by the demo test.
  */
 import type { RgbImage } from '../src/core/types.js';
+import { seededRandom } from '../src/plugins/train/stats.js';
 
 /** microns per pixel of everything this module renders */
 export const DEMO_MPP = 0.5;
 
-/** mulberry32: a small seeded PRNG with uniform output in [0, 1) */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG with uniform output in [0, 1) (the project's one, from train/stats) */
+export const prng = seededRandom;
 
 /** standard normal deviates (Box-Muller) from a uniform PRNG */
 export function normal(rand: () => number): () => number {

@@ -8,18 +8,9 @@ import { isBlurmmError } from '../src/core/errors.js';
 import type { RgbImage } from '../src/core/types.js';
 import { exactVariance } from '../src/plugins/estimators/lv-exact.js';
 import { isLvKernelAvailable, laplacianStats, laplacianVariance, varianceOfLaplacian, type LvKernel } from '../src/plugins/estimators/lv.js';
+import { seededRandom } from '../src/plugins/train/stats.js';
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** The definition, written plainly: gray, reflect-101 Laplacian, BigInt sums. */
 function naive(img: RgbImage): { n: number; sum: bigint; sumSq: bigint } {

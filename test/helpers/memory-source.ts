@@ -1,4 +1,5 @@
 import type { RgbImage, SlideSource } from '../../src/core/types.js';
+import { seededRandom } from '../../src/plugins/train/stats.js';
 
 /**
  * A one-level SlideSource over pixels in memory (tests only: the pipeline's own logic is under
@@ -48,17 +49,8 @@ export function memorySource(image: RgbImage, options: { mpp?: number; failAt?: 
   return src;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), the project's one. */
+export const rng = seededRandom;
 
 /**
  * A synthetic "slide": pink tissue-like texture whose fine detail falls off column block by
