@@ -169,7 +169,8 @@ class TiffSlide implements SlideSource {
     const ly = Math.trunc(y / L.downsample);
     const page = L.page;
     const key = `L${level}`;
-    const across = Math.max(1, Math.round(this.#jpegBlock.width / page.tileWidth));
+    // at least two blocks per row, so read-ahead can decode one while the other is being read
+    const across = Math.max(1, Math.min(Math.round(this.#jpegBlock.width / page.tileWidth), Math.ceil(page.tilesAcross / 2)));
     const down = Math.max(1, Math.round(this.#jpegBlock.height / page.tileHeight));
     // blocks only pay when the cache can keep them (and the one read ahead); else decode per region
     const blocksFit = this.#cache.maxBytes >= 2 * across * page.tileWidth * down * page.tileHeight * 3;
