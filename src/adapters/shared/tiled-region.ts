@@ -56,15 +56,18 @@ export async function readTiledRegion(args: ReadTiledRegionArgs): Promise<RgbIma
   if (!isInt(maxInFlight) || maxInFlight < 1) throw invalidArgument('maxInFlight', 'a positive integer', maxInFlight);
   throwIfAborted(signal, 'region read');
 
-  const out = new Uint8Array(width * height * channels);
-  out.fill(channels === 3 ? 255 : 0);
+  // Buffer: native row copies (Buffer#copy) without a typed-array view per row
+  const out = Buffer.allocUnsafeSlow(width * height * channels); // not pooled: the caller owns the whole ArrayBuffer
+  const background = channels === 3 ? 255 : 0;
 
   // intersection of the region with the level
   const x0 = Math.max(x, 0);
   const y0 = Math.max(y, 0);
   const x1 = Math.min(x + width, level.width);
   const y1 = Math.min(y + height, level.height);
-  if (x1 <= x0 || y1 <= y0) return { data: out, width, height, channels };
+  if (x1 <= x0 || y1 <= y0) return { data: new Uint8Array(out.fill(background).buffer), width, height, channels };
+  // background outside the level (inside, every pixel is written by a tile or a missing-tile fill)
+  if (x0 > x || y0 > y || x1 < x + width || y1 < y + height) out.fill(background);
 
   const tw = level.tileWidth;
   const th = level.tileHeight;
@@ -89,12 +92,13 @@ export async function readTiledRegion(args: ReadTiledRegionArgs): Promise<RgbIma
     }
     const tc = tile.channels;
     const src = tile.data;
+    const srcBuf = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
     const n = sx1 - sx0;
     for (let yy = sy0; yy < sy1; yy++) {
       let s = ((yy - ty) * tile.width + (sx0 - tx)) * tc;
       let d = ((yy - y) * width + (sx0 - x)) * channels;
       if (tc === channels) {
-        out.set(src.subarray(s, s + n * tc), d);
+        srcBuf.copy(out, d, s, s + n * tc);
       } else if (tc === 3) {
         for (let i = 0; i < n; i++, s += 3, d += 4) {
           out[d] = src[s]!;
@@ -112,6 +116,15 @@ export async function readTiledRegion(args: ReadTiledRegionArgs): Promise<RgbIma
     }
   };
 
+  const fillMissing = (col: number, row: number): void => {
+    const sx0 = Math.max(col * tw, x0);
+    const sx1 = Math.min(col * tw + tw, x1);
+    for (let yy = Math.max(row * th, y0); yy < Math.min(row * th + th, y1); yy++) {
+      const d = ((yy - y) * width + (sx0 - x)) * channels;
+      out.fill(background, d, d + (sx1 - sx0) * channels);
+    }
+  };
+
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
@@ -120,6 +133,7 @@ export async function readTiledRegion(args: ReadTiledRegionArgs): Promise<RgbIma
       const [col, row] = tiles[next++]!;
       const tile = await getTile(col, row);
       if (tile) place(col, row, tile);
+      else fillMissing(col, row);
     }
   };
   const workers: Promise<void>[] = [];
@@ -132,5 +146,5 @@ export async function readTiledRegion(args: ReadTiledRegionArgs): Promise<RgbIma
     throw err;
   }
   throwIfAborted(signal, 'region read');
-  return { data: out, width, height, channels };
+  return { data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width, height, channels };
 }
