@@ -173,7 +173,9 @@ class TiffSlide implements SlideSource {
     const across = Math.max(1, Math.min(Math.round(this.#jpegBlock.width / page.tileWidth), Math.ceil(page.tilesAcross / 2)));
     const down = Math.max(1, Math.round(this.#jpegBlock.height / page.tileHeight));
     // blocks only pay when the cache can keep them (and the one read ahead); else decode per region
-    const blocksFit = this.#cache.maxBytes >= 2 * across * page.tileWidth * down * page.tileHeight * 3;
+    const blockBytes = across * page.tileWidth * down * page.tileHeight * 3;
+    const blocksFit = this.#cache.maxBytes >= 2 * blockBytes;
+    const readAhead = this.#cache.maxBytes >= 6 * blockBytes ? 2 : 1;
     if (this.#jpegDecode === 'block' && blocksFit && canDecodeAsBlock(page)) {
       try {
         return await readTiledRegion({
@@ -191,10 +193,17 @@ class TiffSlide implements SlideSource {
             // now, so a sequential reader has it decoded (on another libuv thread) when it gets there
             const last = this.#lastBlock.get(key);
             this.#lastBlock.set(key, [bc, br]);
-            if (last && ((last[0] === bc - 1 && last[1] === br) || (last[0] === bc && last[1] === br))) {
-              const blocksAcross = Math.ceil(page.tilesAcross / across);
-              const next: [number, number] = bc + 1 < blocksAcross ? [bc + 1, br] : [0, br + 1];
-              if (next[1] * down < page.tilesDown) this.#block(key, page, next[0], next[1], across, down).catch(() => undefined);
+            const blocksAcross = Math.ceil(page.tilesAcross / across);
+            const next = (b: readonly [number, number]): [number, number] => (b[0] + 1 < blocksAcross ? [b[0] + 1, b[1]] : [0, b[1] + 1]);
+            const sequential = last && ((last[0] === bc && last[1] === br) || (next(last)[0] === bc && next(last)[1] === br));
+            if (sequential) {
+              // two blocks ahead when the cache holds them, so two libuv threads stay busy
+              let ahead: [number, number] = [bc, br];
+              for (let k = 0; k < readAhead; k++) {
+                ahead = next(ahead);
+                if (ahead[1] * down >= page.tilesDown) break;
+                this.#block(key, page, ahead[0], ahead[1], across, down).catch(() => undefined);
+              }
             }
             return got;
           },
