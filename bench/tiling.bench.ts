@@ -3,6 +3,7 @@
  * Debian's Python in the same run (cv2.setNumThreads(1), malloc tuned as in PERFORMANCE.md), and
  * the plain-image source + tiler over the shared PNG. Prints medians and ratios (>1: blurmm faster).
  *   npx tsx bench/tiling.bench.ts
+ * The x2 cases use the WebAssembly SIMD kernel; `NODE_OPTIONS=--no-expose-wasm` times the JS path.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,26 +34,27 @@ function timeMs(fn: () => void, rounds = ROUNDS): number {
   return median(t);
 }
 
-function randomImage(w: number, h: number): RgbImage {
-  const data = new Uint8Array(w * h * 3);
+function randomImage(w: number, h: number, cn: 3 | 4 = 3): RgbImage {
+  const data = new Uint8Array(w * h * cn);
   let s = 12345;
   for (let i = 0; i < data.length; i++) {
     s = (Math.imul(s, 1103515245) + 12345) | 0;
     data[i] = s >>> 24;
   }
-  return { data, width: w, height: h, channels: 3 };
+  return { data, width: w, height: h, channels: cn };
 }
 
 const cases = [
-  { name: 'resize 4100x3090 -> 1024x772 (fractional)', kind: 'resize', w: 4100, h: 3090, ow: 1024, oh: 772 },
-  { name: 'resize 1024x1024 -> 512x512 (x2)', kind: 'resize', w: 1024, h: 1024, ow: 512, oh: 512 },
-  { name: 'resize 1536x1536 -> 512x512 (x3)', kind: 'resize', w: 1536, h: 1536, ow: 512, oh: 512 },
-  { name: 'resize 2048x2048 -> 512x512 (x4)', kind: 'resize', w: 2048, h: 2048, ow: 512, oh: 512 },
-  { name: 'resize 1196x1196 -> 598x598 (x2)', kind: 'resize', w: 1196, h: 1196, ow: 598, oh: 598 },
-  { name: 'resize 717x717 -> 512x512 (mpp 0.35 -> 0.49)', kind: 'resize', w: 717, h: 717, ow: 512, oh: 512 },
-  { name: 'resize 1014x1014 -> 512x512 (mpp 0.2525 -> 0.5)', kind: 'resize', w: 1014, h: 1014, ow: 512, oh: 512 },
-  { name: 'rgb->gray 4100x3090', kind: 'gray', w: 4100, h: 3090, ow: 0, oh: 0 },
-  { name: 'otsu 1024x772 gray', kind: 'otsu', w: 1024, h: 772, ow: 0, oh: 0 },
+  { name: 'resize 4100x3090 -> 1024x772 (fractional)', kind: 'resize', w: 4100, h: 3090, ow: 1024, oh: 772, cn: 3 },
+  { name: 'resize 1024x1024 -> 512x512 (x2)', kind: 'resize', w: 1024, h: 1024, ow: 512, oh: 512, cn: 3 },
+  { name: 'resize 1536x1536 -> 512x512 (x3)', kind: 'resize', w: 1536, h: 1536, ow: 512, oh: 512, cn: 3 },
+  { name: 'resize 2048x2048 -> 512x512 (x4)', kind: 'resize', w: 2048, h: 2048, ow: 512, oh: 512, cn: 3 },
+  { name: 'resize 1024x1024 -> 512x512 (x2, RGBA)', kind: 'resize', w: 1024, h: 1024, ow: 512, oh: 512, cn: 4 },
+  { name: 'resize 1196x1196 -> 598x598 (x2)', kind: 'resize', w: 1196, h: 1196, ow: 598, oh: 598, cn: 3 },
+  { name: 'resize 717x717 -> 512x512 (mpp 0.35 -> 0.49)', kind: 'resize', w: 717, h: 717, ow: 512, oh: 512, cn: 3 },
+  { name: 'resize 1014x1014 -> 512x512 (mpp 0.2525 -> 0.5)', kind: 'resize', w: 1014, h: 1014, ow: 512, oh: 512, cn: 3 },
+  { name: 'rgb->gray 4100x3090', kind: 'gray', w: 4100, h: 3090, ow: 0, oh: 0, cn: 3 },
+  { name: 'otsu 1024x772 gray', kind: 'otsu', w: 1024, h: 772, ow: 0, oh: 0, cn: 3 },
 ] as const;
 
 const py = `
@@ -61,7 +63,7 @@ cv2.setNumThreads(1)
 cases = json.loads(sys.argv[1]); R = int(sys.argv[2]); out = {}
 rng = np.random.default_rng(1)
 for c in cases:
-    img = rng.integers(0, 256, (c['h'], c['w'], 3), dtype=np.uint8)
+    img = rng.integers(0, 256, (c['h'], c['w'], c['cn']), dtype=np.uint8)
     if c['kind'] == 'resize': f = lambda: cv2.resize(img, (c['ow'], c['oh']), interpolation=cv2.INTER_AREA)
     elif c['kind'] == 'gray': f = lambda: cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     else:
@@ -90,7 +92,7 @@ function peer(list: readonly (typeof cases)[number][]): Record<string, number> |
 process.stdout.write(`${'case'.padEnd(48)} ${'blurmm ms'.padStart(10)} ${'opencv ms'.padStart(10)} ${'ratio'.padStart(7)}  (source Mpx/s blurmm)\n`);
 for (const c of cases) {
   const before = peer([c])?.[c.name];
-  const img = randomImage(c.w, c.h);
+  const img = randomImage(c.w, c.h, c.cn);
   let ms: number;
   if (c.kind === 'resize') ms = timeMs(() => resizeArea(img, c.ow, c.oh));
   else if (c.kind === 'gray') ms = timeMs(() => rgbToGray(img));

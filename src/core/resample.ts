@@ -16,6 +16,7 @@
  * gives bit-identical results to a one-shot resize, so a thumbnail never needs a whole level.
  */
 import { invalidArgument } from './errors.js';
+import { loadHalf2Kernel } from './resample-half2.js';
 import type { RgbImage } from './types.js';
 
 /** Byte order of the host (the packed 32-bit paths assume little-endian). */
@@ -313,7 +314,9 @@ function half2Row(
 
 /**
  * OpenCV's resizeAreaFast with `scale_x == scale_y == 2` (its SIMD and scalar code agree):
- * `(a + b + c + d + 2) >> 2` per channel. Packed arithmetic on 32-bit words: byte lanes are split
+ * `(a + b + c + d + 2) >> 2` per channel. The row pairs inside one push go to the WebAssembly
+ * SIMD kernel (resample-half2.wat) when the runtime has it; the JS code below handles a pair split
+ * between two pushes and runtimes without WebAssembly SIMD, with identical bytes. Packed arithmetic on 32-bit words: byte lanes are split
  * into two sets of 16-bit lanes (even and odd bytes), summed vertically, paired horizontally by
  * lane shuffles, rounded and repacked: 4 RGB output pixels from 6 + 6 source words.
  */
@@ -325,6 +328,7 @@ function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array)
   const tmp = new Uint8Array((rowLen + 3) & ~3);
   const tmp32 = new Int32Array(tmp.buffer);
   const groups = cn === 3 ? width >> 2 : width; // word-processed output units per row
+  const kernel = loadHalf2Kernel(); // WebAssembly SIMD for the whole row pairs of a push
 
   return (data, n, first) => {
     rows.bind(data);
@@ -336,6 +340,10 @@ function half2Path(srcWidth: number, width: number, cn: number, out: Uint8Array)
       const bi = rows.load(0, 1);
       half2Row(a, a8, ai, rows.view, rows.view8, bi, first >> 1, cn, rowLen, groups, out, out32, tmp, tmp32);
       r = 1;
+    }
+    const pairs = (n - r) >> 1;
+    if (kernel !== undefined && pairs > 0 && kernel(data, r * srcStride, pairs, srcWidth, cn === 4 ? 4 : 3, out, ((first + r) >> 1) * rowLen)) {
+      r += pairs * 2;
     }
     for (; r + 1 < n; r += 2) {
       const ai = rows.load(r, 0);
