@@ -9,7 +9,7 @@ import { DecodeError } from '../../core/errors.js';
 import type { RgbImage } from '../../core/types.js';
 import { spliceJpegTables } from '../codecs/jpeg.js';
 import { decodeLzw } from './lzw.js';
-import { getSharp } from './sharp-fn.js';
+import { loadSharp } from '../codecs/sharp.js';
 import type { TiffPage } from './page.js';
 
 const inflateAsync = promisify(inflate);
@@ -92,7 +92,7 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
 
 /** Decodes a complete JPEG stream with libjpeg-turbo through sharp. */
 export async function decodeJpegStream(bytes: Uint8Array, where: string, path: string): Promise<RgbImage> {
-  const sharp = await getSharp();
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(bytes, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
     return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels);

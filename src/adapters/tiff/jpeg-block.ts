@@ -9,7 +9,7 @@
 import type { RgbImage } from '../../core/types.js';
 import { Tag, nums } from './ifd.js';
 import type { TiffPage } from './page.js';
-import { getSharp } from './sharp-fn.js';
+import { loadSharp } from '../codecs/sharp.js';
 
 /** True when the page's tiles can go through {@link decodeJpegBlock}. */
 export function canDecodeAsBlock(page: TiffPage): boolean {
@@ -101,7 +101,7 @@ export async function decodeJpegBlock(
   down: number,
   crop: { left: number; top: number; width: number; height: number },
 ): Promise<RgbImage> {
-  const sharp = await getSharp();
+  const sharp = await loadSharp();
   const tiff = buildTileBlockTiff(page, tiles, across, down);
   const { data, info } = await sharp(tiff, { failOn: 'error' }).extract(crop).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`libvips returned ${info.channels} channels`);

@@ -1,7 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { open } from '../../api.js';
 import { ArgumentError, OutputError } from '../../core/errors.js';
-import { getSharp } from '../../adapters/tiff/sharp-fn.js';
+import { loadSharp } from '../../adapters/codecs/sharp.js';
 import { num, str } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
 
@@ -40,7 +40,7 @@ export const command: CliCommand = {
     const source = await open(target, { signal: io.signal });
     try {
       const img = await source.readRegion({ level, x, y, width, height, channels: values.alpha ? 4 : 3, signal: io.signal });
-      const sharp = await getSharp();
+      const sharp = await loadSharp();
       const tmp = `${out}.${process.pid}.tmp`;
       try {
         await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toFile(tmp);
