@@ -7,7 +7,7 @@
  *   npx tsx bench/dicom.bench.ts
  */
 import sharp from 'sharp';
-import { FileByteSource } from '../src/adapters/dicom/byte-source.js';
+import { openFileSource } from '../src/adapters/shared/byte-source.js';
 import { indexFrames } from '../src/adapters/dicom/frame-index.js';
 import { openDicomSeries } from '../src/adapters/dicom/open-local.js';
 import { readPart10Header } from '../src/adapters/dicom/part10.js';
@@ -31,7 +31,7 @@ const framePixels = 256 * 256;
 const levelPixels = 4100 * 3090;
 
 async function frameBytes(): Promise<Uint8Array[]> {
-  const src = await FileByteSource.open(shared('slides', 'dicom', 'tiled-full', 'level-0.dcm'));
+  const src = await openFileSource(shared('slides', 'dicom', 'tiled-full', 'level-0.dcm'));
   const frames = await indexFrames(src, await readPart10Header(src), 'level-0.dcm');
   const out: Uint8Array[] = [];
   for (let f = 1; f <= frames.numberOfFrames; f++) out.push(await frames.readFrame(f));

@@ -71,7 +71,7 @@ async function child(mode: string, file: string, threads: number, round: number)
   }
   // the same tiles, for the two reference decodes
   const { parseTiff } = await import('../src/adapters/tiff/ifd.js');
-  const { openFileSource } = await import('../src/adapters/tiff/byte-source.js');
+  const { openFileSource } = await import('../src/adapters/shared/byte-source.js');
   const { describePage } = await import('../src/adapters/tiff/page.js');
   const { prepareJpegTile } = await import('../src/adapters/tiff/decode.js');
   const { buildTileBlockTiff } = await import('../src/adapters/tiff/jpeg-block.js');

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, TRANSFER_SYNTAX } from '../src/adapters/dicom/codecs.js';
-import { FileByteSource } from '../src/adapters/dicom/byte-source.js';
+import { openFileSource } from '../src/adapters/shared/byte-source.js';
 import { indexFrames } from '../src/adapters/dicom/frame-index.js';
 import { openDicomSeries } from '../src/adapters/dicom/open-local.js';
 import { readPart10Header } from '../src/adapters/dicom/part10.js';
@@ -101,7 +101,7 @@ describe('DICOM bad input (generated fixtures)', () => {
   });
 
   it('a frame number past NumberOfFrames is E_CORRUPT naming the frame and the count', async () => {
-    const source = await FileByteSource.open(fx('native-rgb.dcm'));
+    const source = await openFileSource(fx('native-rgb.dcm'));
     try {
       const frames = await indexFrames(source, await readPart10Header(source), 'DICOM file native-rgb.dcm');
       expect(frames.kind).toBe('native');

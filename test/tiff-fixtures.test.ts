@@ -11,7 +11,7 @@ import { isBlurmmError, type BlurmmError } from '../src/core/errors.js';
 import { openTiffSlide } from '../src/adapters/tiff/tiff-source.js';
 import { decodeLzw } from '../src/adapters/tiff/lzw.js';
 import { buildTileBlockTiff } from '../src/adapters/tiff/jpeg-block.js';
-import { openFileSource } from '../src/adapters/tiff/byte-source.js';
+import { openFileSource } from '../src/adapters/shared/byte-source.js';
 import { parseTiff } from '../src/adapters/tiff/ifd.js';
 import { describePage } from '../src/adapters/tiff/page.js';
 import { compare, cropWhite, openslideMissing, oracle, rgbaToRgbWhite } from './tiff-oracle.js';

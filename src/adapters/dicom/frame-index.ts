@@ -4,7 +4,7 @@
  * Native (uncompressed) frames are at fixed strides.
  */
 import { CorruptFileError } from '../../core/errors.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../shared/byte-source.js';
 import type { Part10Header } from './part10.js';
 
 const ITEM = 0xe000fffe; // (FFFE,E000) read as one uint32 LE

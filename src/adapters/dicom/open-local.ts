@@ -6,7 +6,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ArgumentError, CorruptFileError, FormatError, NotFoundError, isBlurmmError } from '../../core/errors.js';
 import type { OpenSourceOptions, RgbImage } from '../../core/types.js';
-import { FileByteSource } from './byte-source.js';
+import { openFileSource, type ByteSource } from '../shared/byte-source.js';
 import { decodeFrame } from './codecs.js';
 import { TAG, str } from './dataset.js';
 import { indexFrames, type FrameReader } from './frame-index.js';
@@ -44,13 +44,13 @@ async function dicomFilesIn(folder: string): Promise<string[]> {
 }
 
 interface OpenedFile {
-  readonly source: FileByteSource;
+  readonly source: ByteSource;
   readonly instance: WsiInstance;
   readonly frames: FrameReader;
 }
 
 async function openFile(path: string): Promise<OpenedFile> {
-  const source = await FileByteSource.open(path);
+  const source = await openFileSource(path, 'DICOM file');
   try {
     const header = await readPart10Header(source);
     const sop = str(header.dataset, TAG.SOPInstanceUID) ?? '?';

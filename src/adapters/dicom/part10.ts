@@ -3,7 +3,7 @@
  * Pixel Data element, and records where the pixel data starts. Pixel data is never read here.
  */
 import { CorruptFileError, FormatError, UnsupportedError } from '../../core/errors.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../shared/byte-source.js';
 import { TAG, type DicomJsonDataset, type DicomJsonElement } from './dataset.js';
 
 export const TS = {

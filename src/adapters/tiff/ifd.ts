@@ -3,7 +3,7 @@
  * Reads only structure (a few KiB per page), never pixels. Every error names the file and page.
  */
 import { CorruptFileError, FormatError } from '../../core/errors.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../shared/byte-source.js';
 
 /** TIFF tag numbers used by the reader. */
 export const Tag = {

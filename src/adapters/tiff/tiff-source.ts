@@ -13,7 +13,7 @@ import { ArgumentError, CorruptFileError, FormatError, NotFoundError, invalidArg
 import type { LevelInfo, Mpp, OpenSourceOptions, RegionRequest, RgbImage, SlideSource } from '../../core/types.js';
 import { TileCache } from '../shared/tile-cache.js';
 import { readTiledRegion } from '../shared/tiled-region.js';
-import { openFileSource, type ByteSource } from './byte-source.js';
+import { openFileSource, type ByteSource } from '../shared/byte-source.js';
 import { decodeTile, tileLocation } from './decode.js';
 import { Tag, num, parseTiff, str, type Ifd } from './ifd.js';
 import { formatDouble, mppFromResolution, parseAperioDescription, parseOmePhysicalSize, tiffProperties } from './metadata.js';
@@ -394,7 +394,7 @@ export async function openTiffSlide(path: string, options: TiffOpenOptions = {})
   const maxInFlight = options.maxInFlight ?? 8;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidArgument('maxInFlight', 'a positive integer', maxInFlight);
   throwIfAborted(options.signal, 'slide open');
-  const src = await openFileSource(path);
+  const src = await openFileSource(path, 'TIFF file');
   try {
     return await build(src, cacheBytes, maxInFlight, jpegDecode, jpegBlock);
   } catch (err) {
