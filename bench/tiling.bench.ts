@@ -24,7 +24,11 @@ function median(xs: number[]): number {
 }
 
 function timeMs(fn: () => void, rounds = ROUNDS): number {
-  fn(); // warm up
+  // warm up for 300 ms (at least one call): JIT tiers (JS and WebAssembly) and the allocator's
+  // mmap threshold (glibc raises it once a large freed buffer is seen) reach their steady state
+  const end = performance.now() + 300;
+  do fn();
+  while (performance.now() < end);
   const t: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();

@@ -38,6 +38,8 @@ const PAGE = 65536;
 const BLOCK_BYTES = 256 * 2 ** 10;
 /** bytes the kernel may read past the source rows / write past the output rows (it works in whole chunks) */
 const SLACK = 64;
+/** source rows start here (the kernel's masks and constants live below) */
+const IN_PTR = 64;
 /** rows wider than this stay on the JS path rather than growing the memory past 1 GiB */
 const MAX_BYTES = 2 ** 30;
 
@@ -66,7 +68,7 @@ const half2Rows: Half2Rows = (src, srcOff, pairs, srcWidth, cn, out, outOff) => 
   const stride = srcWidth * cn;
   const rowLen = (srcWidth >> 1) * cn;
   const blockPairs = Math.max(1, Math.min(pairs, Math.floor(BLOCK_BYTES / (2 * stride))));
-  const outPtr = (blockPairs * 2 * stride + SLACK + 15) & ~15;
+  const outPtr = (IN_PTR + blockPairs * 2 * stride + SLACK + 15) & ~15;
   const need = outPtr + blockPairs * rowLen + SLACK;
   if (need > MAX_BYTES) return false;
   if (need > k.memory.buffer.byteLength) {
@@ -81,8 +83,8 @@ const half2Rows: Half2Rows = (src, srcOff, pairs, srcWidth, cn, out, outOff) => 
   for (let p = 0; p < pairs; p += blockPairs) {
     const n = Math.min(blockPairs, pairs - p);
     const s = srcOff + p * 2 * stride;
-    bytes.set(src.subarray(s, s + n * 2 * stride), 0);
-    k.half2(0, outPtr, n, stride, srcWidth >> 1, cn);
+    bytes.set(src.subarray(s, s + n * 2 * stride), IN_PTR);
+    k.half2(IN_PTR, outPtr, n, stride, srcWidth >> 1, cn);
     out.set(bytes.subarray(outPtr, outPtr + n * rowLen), outOff + p * rowLen);
   }
   return true;
