@@ -4,8 +4,8 @@
 ;;
 ;; Use: half2(in, out, pairs, stride, width, cn): `pairs` pairs of source rows of `stride` bytes
 ;; at `in` (contiguous, in >= 48: the constants live below), output rows of width * cn bytes at
-;; `out` (contiguous). The kernel reads up to 16 bytes past the last source row and writes up to
-;; 8 bytes past the last output row (whole chunks; the spill of a row lands in the next output row
+;; `out` (contiguous). The kernel reads up to 48 bytes past the last source row and writes up to
+;; 32 bytes past the last output row (whole chunks; the spill of a row lands in the next output row
 ;; before that row is written).
 ;;
 ;; RGB, 8 output pixels (24 bytes) per step, as 4 x 2 pixels: one unaligned 16-byte load holds the

@@ -2,7 +2,8 @@
  * Area resampling of 8-bit images with OpenCV's `cv2.resize(..., interpolation=INTER_AREA)`
  * semantics (OpenCV 4.6, uint8), and the `box_mean` pyramid reduction of the shared test data.
  *
- * Pure TypeScript, no allocation per pixel. Three paths, chosen exactly as OpenCV does:
+ * Pure TypeScript (plus a WebAssembly SIMD kernel for the exact x2 shrink, resample-half2.wat, with
+ * this file's JS code as the fallback), no allocation per pixel. Three paths, chosen exactly as OpenCV does:
  * - integer factors on both axes (`src = k * dst` exactly; OpenCV's resizeAreaFast): block means,
  *   `(sum + 2) >> 2` for 2 x 2 (packed 32-bit arithmetic, 4 RGB pixels per step) and
  *   round-half-to-even of `sum * (1/area)` (float32, through a table indexed by the sum) otherwise;
