@@ -6,6 +6,7 @@
  * memory grows to the largest block seen and is reused. When WebAssembly (or its SIMD) is missing,
  * {@link loadHalf2Kernel} returns undefined and the caller keeps its JS path.
  */
+import { WASM_PAGE, instantiateSimdModule, type WasmMemory } from './wasm.js';
 import { HALF2_KERNEL_WASM_BASE64 } from './resample-half2.wasm.js';
 
 /**
@@ -16,16 +17,6 @@ import { HALF2_KERNEL_WASM_BASE64 } from './resample-half2.wasm.js';
  */
 export type Half2Rows = (src: Uint8Array, srcOff: number, pairs: number, srcWidth: number, cn: 3 | 4, out: Uint8Array, outOff: number) => boolean;
 
-/** The slice of the WebAssembly JS API used here (the project's lib has no DOM types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
-}
 
 interface Instance {
   readonly half2: (inPtr: number, outPtr: number, pairs: number, stride: number, width: number, cn: number) => void;
@@ -33,7 +24,7 @@ interface Instance {
   bytes: Uint8Array;
 }
 
-const PAGE = 65536;
+const PAGE = WASM_PAGE;
 /** source bytes copied into the module per block of row pairs */
 const BLOCK_BYTES = 256 * 2 ** 10;
 /** bytes the kernel may read past the source rows / write past the output rows (it works in whole chunks) */
@@ -45,21 +36,11 @@ const MAX_BYTES = 2 ** 30;
 
 let instance: Instance | null | undefined;
 
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function instantiate(): Instance | null {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return null;
-  const bytes = decodeBase64(HALF2_KERNEL_WASM_BASE64);
-  // validate() fails when the engine lacks SIMD: the JS path is used then
-  if (!wasm.validate(bytes)) return null;
-  const inst = new wasm.Instance(new wasm.Module(bytes), {});
-  const memory = inst.exports.memory as WasmMemory;
+  // null when WebAssembly or its SIMD is missing: the JS path is used then
+  const inst = instantiateSimdModule(HALF2_KERNEL_WASM_BASE64);
+  if (inst === null) return null;
+  const memory = inst.memory;
   return { half2: inst.exports.half2 as Instance['half2'], memory, bytes: new Uint8Array(memory.buffer) };
 }
 

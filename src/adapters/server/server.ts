@@ -19,21 +19,12 @@ import type { SlideReport } from '../../core/types.js';
 import { routeClasses } from '../geojson/classes.js';
 import { hasValidExtent, tileToFeature, type FeatureStyle } from '../geojson/feature.js';
 import { BLURMM_VERSION } from '../../core/version.js';
+import type { TileEstimate } from '../../api.js';
 import { createRoots, OutsideRootError, type Roots } from './roots.js';
 import { analyzeRequestSchema, estimateRequestSchema, infoRequestSchema, type AnalyzeRequest, type EstimateRequest, type InfoRequest } from './schemas.js';
 
 /** One tile of `estimate` as src/api.ts streams it. */
-export interface EstimateTile {
-  readonly index: number;
-  readonly col: number;
-  readonly row: number;
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-  readonly tissueFraction: number;
-  readonly values: Readonly<Record<string, number>>;
-}
+export type EstimateTile = TileEstimate;
 
 /** The analysis functions the server calls (src/api.ts in production; fakes in tests). */
 export interface ServerHandlers {

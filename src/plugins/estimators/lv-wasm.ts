@@ -6,22 +6,13 @@
  * blocks through subarray views), so the memory stays bounded whatever the image size: it
  * grows to the largest block seen (plus three gray rows) and is reused.
  */
+import { WASM_PAGE, instantiateSimdModule, type WasmMemory } from '../../core/wasm.js';
 import { LV_KERNEL_WASM_BASE64 } from './lv-kernel.wasm.js';
 import { lvSumsJs } from './lv-js.js';
 
 /** Writes S1 = sum(lap) to out[0] and S2 = sum(lap^2) to out[1] (exact integers). */
 export type LvSums = (data: Uint8Array, width: number, height: number, channels: 3 | 4, out: Float64Array) => void;
 
-/** The slice of the WebAssembly JS API used here (the project's lib has no DOM types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
-}
 
 interface Instance {
   readonly begin: (width: number, height: number, channels: number, ring: number, rowBytes: number) => void;
@@ -36,7 +27,7 @@ interface Instance {
 const RING = 1024;
 /** readable bytes the kernel may touch after the pixels (it reads 16 bytes per 4 pixels) */
 const SLACK = 64;
-const PAGE = 65536;
+const PAGE = WASM_PAGE;
 /** pixel bytes copied into the module per block of rows */
 const BLOCK_BYTES = 4 * 2 ** 20;
 /** rows wider than this go to the JS kernel rather than growing the memory past 1 GiB */
@@ -44,21 +35,11 @@ const MAX_BYTES = 2 ** 30;
 
 let instance: Instance | null | undefined;
 
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function instantiate(): Instance | null {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return null;
-  const bytes = decodeBase64(LV_KERNEL_WASM_BASE64);
-  // validate() fails when the engine lacks SIMD; the JS kernel is used then
-  if (!wasm.validate(bytes)) return null;
-  const inst = new wasm.Instance(new wasm.Module(bytes), {});
-  const memory = inst.exports.memory as WasmMemory;
+  // null when WebAssembly or its SIMD is missing: the JS path is used then
+  const inst = instantiateSimdModule(LV_KERNEL_WASM_BASE64);
+  if (inst === null) return null;
+  const memory = inst.memory;
   return {
     begin: inst.exports.begin as Instance['begin'],
     rows: inst.exports.rows as Instance['rows'],
