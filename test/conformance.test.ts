@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerBuiltins } from '../src/builtins.js';
 import { openSlide } from '../src/core/open.js';
-import type { InferTensor } from '../src/core/types.js';
+import { AbortError, BackendError } from '../src/core/errors.js';
+import type { BlurEstimator, InferTensor, ModelBackend, RegionRequest, RgbImage, SlideSource } from '../src/core/types.js';
 import { createFunctionBackend } from '../src/plugins/backends/function.js';
 import { createOnnxBackend } from '../src/plugins/backends/onnx.js';
 import { focusLiteNN } from '../src/plugins/estimators/focuslitenn.js';
 import { laplacianVariance } from '../src/plugins/estimators/lv.js';
-import { describeBlurEstimator, describeModelBackend, describeSlideSource, type SlideSourceExpectations } from '../src/testing/index.js';
+import { describeBlurEstimator, describeModelBackend, describeSlideSource, type SlideSourceExpectations, type TestApi } from '../src/testing/index.js';
 import { linearModel, save } from './helpers/model-fixtures.js';
 import { hasSharedData, repoRoot, shared } from './helpers/shared-data.js';
 
@@ -93,3 +94,142 @@ describeModelBackend(api, 'ModelBackend conformance: function', () =>
     },
   }),
 );
+
+// ---------------------------------------------------------------- the suites catch broken plugins
+
+type Case = { name: string; fn: () => Promise<void> | void };
+
+/** Runs a suite's cases outside vitest's registration and returns the names of the cases that fail. */
+async function failingCases(register: (api: TestApi) => void): Promise<string[]> {
+  const cases: Case[] = [];
+  const after: (() => Promise<void> | void)[] = [];
+  register({ describe: (_name, body) => body(), it: (name, fn) => void cases.push({ name, fn }), expect, afterAll: (fn) => void after.push(fn) });
+  const failed: string[] = [];
+  for (const c of cases) {
+    try {
+      await c.fn();
+    } catch {
+      failed.push(c.name);
+    }
+  }
+  for (const fn of after) await fn();
+  return failed;
+}
+
+const has = (failed: readonly string[], part: string) => failed.filter((n) => n.includes(part));
+
+describe('the conformance suites catch broken plugins', () => {
+  const png = join(fixtures, 'truth.png');
+  /** truth.png with one defect injected */
+  const brokenSource = (bug: 'outside-black' | 'short-data' | 'coarsest-first' | 'ignores-abort' | 'bad-level-ok' | 'close-twice-throws') => async (): Promise<SlideSource> => {
+    const s = await openSlide(png);
+    let closed = false;
+    const wrapped: SlideSource = {
+      format: s.format,
+      path: s.path,
+      width: s.width,
+      height: s.height,
+      levels: bug === 'coarsest-first' ? [s.levels[0]!, { index: 1, width: s.width, height: s.height, downsample: 1 }] : s.levels,
+      mpp: s.mpp,
+      mppSource: s.mppSource,
+      properties: s.properties,
+      associatedImages: s.associatedImages,
+      async readRegion(req: RegionRequest): Promise<RgbImage> {
+        if (bug === 'bad-level-ok' && (req.level < 0 || req.level >= s.levels.length)) return s.readRegion({ ...req, level: 0 });
+        const img = await s.readRegion(bug === 'ignores-abort' ? { ...req, signal: undefined } : req);
+        if (bug === 'short-data') return { ...img, data: img.data.subarray(0, img.data.length - 1) };
+        if (bug === 'outside-black') {
+          const data = Uint8Array.from(img.data);
+          for (let y = 0; y < img.height; y++) {
+            for (let x = 0; x < img.width; x++) {
+              if (req.x + x < s.width && req.y + y < s.height && req.x + x >= 0 && req.y + y >= 0) continue;
+              data.fill(0, (y * img.width + x) * img.channels, (y * img.width + x + 1) * img.channels - (img.channels === 4 ? 1 : 0));
+            }
+          }
+          return { ...img, data };
+        }
+        return img;
+      },
+      async close() {
+        if (closed && bug === 'close-twice-throws') throw new Error('already closed');
+        closed = true;
+        await s.close();
+      },
+    };
+    return wrapped;
+  };
+
+  it('a correct source fails no case; each injected source defect fails the case that guards it', async () => {
+    expect(await failingCases((a) => describeSlideSource(a, 'ok', () => openSlide(png)))).toEqual([]);
+    expect(has(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('outside-black'))), 'outside the image')).toHaveLength(1);
+    expect(has(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('short-data'))), 'width * height * channels')).toHaveLength(1);
+    expect(has(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('coarsest-first'))), 'finest first')).toHaveLength(1);
+    expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('ignores-abort')))).toEqual(['an already aborted signal rejects with E_ABORTED']);
+    expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('bad-level-ok')))).toEqual(['a level index that does not exist rejects with a BlurmmError']);
+    expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('close-twice-throws')))).toEqual(['close() resolves and is idempotent (a second close resolves too)']);
+  });
+
+  /** lv with one defect injected */
+  const brokenLv = (bug: 'wrong-direction' | 'reorders' | 'nan' | 'empty-record' | 'swallows-bad-tiles'): BlurEstimator => {
+    const lv = laplacianVariance({});
+    return {
+      name: 'broken-lv',
+      version: '0.0.0',
+      outputs: bug === 'wrong-direction' ? [{ ...lv.outputs[0]!, direction: 'higher-is-blurrier' }] : lv.outputs,
+      async estimate(tiles, options) {
+        if (bug === 'empty-record' && tiles.length === 0) return [{}];
+        if (bug === 'swallows-bad-tiles' && tiles.some((t) => t.width * t.height === 0 || t.data.length !== t.width * t.height * t.channels)) return tiles.map(() => ({ lv: 0 }));
+        const out = await lv.estimate(tiles, options);
+        if (bug === 'reorders' && out.length === 3) return [out[1]!, out[0]!, out[2]!];
+        if (bug === 'nan' && out.length > 1) return out.map((r, i) => (i === 1 ? { lv: Number.NaN } : r));
+        return out;
+      },
+    };
+  };
+
+  it('each injected estimator defect fails the case that guards it', async () => {
+    expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('wrong-direction')))).toEqual([expect.stringContaining('moves every output in its declared direction')]);
+    expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('reorders')))).toEqual([expect.stringContaining('a batch gives exactly the records')]);
+    expect(has(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('nan'))), 'every declared output finite')).toHaveLength(1);
+    expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('empty-record')))).toEqual(['an empty batch resolves to []']);
+    expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('swallows-bad-tiles')))).toEqual([expect.stringContaining('a 0x0 tile')]);
+  });
+
+  /** a backend that computes per-sample channel means of [N, 3, 4, 4] with one defect injected, and no input checks of its own */
+  const brokenBackend = (bug: 'no-shape-check' | 'batch-leaks' | 'close-ignored' | 'ignores-abort'): ModelBackend => {
+    let closed = false;
+    return {
+      backend: 'broken',
+      modelId: 'broken',
+      ready: () => Promise.resolve(bug === 'close-ignored' || !closed),
+      metadata: () => Promise.resolve({ name: 'broken', platform: 'javascript', inputs: [{ name: 'pixels', datatype: 'FP32', shape: [-1, 3, 4, 4] }], outputs: [{ name: 'means', datatype: 'FP32', shape: [-1, 3] }] }),
+      async infer(request, options) {
+        if (closed && bug !== 'close-ignored') throw new BackendError('closed');
+        if (options?.signal?.aborted && bug !== 'ignores-abort') throw new AbortError();
+        const x = request.inputs.find((i) => i.name === 'pixels');
+        if (!x) throw new BackendError('needs input "pixels"');
+        if (bug !== 'no-shape-check' && (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] !== 4 || x.shape[3] !== 4)) throw new BackendError('input "pixels" has the wrong shape');
+        const n = x.shape[0]!;
+        const means = new Float32Array(n * 3);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < 3; c++) {
+            let s = 0;
+            for (let k = 0; k < 16; k++) s += Number(x.data[(i * 3 + c) * 16 + k]);
+            means[i * 3 + c] = s / 16 + (bug === 'batch-leaks' ? 0.01 * (n - 1) : 0);
+          }
+        }
+        return { model_name: 'broken', outputs: [{ name: 'means', datatype: 'FP32', shape: [n, 3], data: means }] };
+      },
+      async close() {
+        closed = true;
+      },
+    };
+  };
+
+  it('each injected backend defect fails the case that guards it', async () => {
+    expect(await failingCases((a) => describeModelBackend(a, 'b', async () => brokenBackend('no-shape-check')))).toEqual(['a wrongly shaped or missing input rejects with a BlurmmError naming the tensor']);
+    expect(await failingCases((a) => describeModelBackend(a, 'b', async () => brokenBackend('batch-leaks')))).toEqual([expect.stringContaining('a batch of 3 gives the results of 3 single requests')]);
+    expect(await failingCases((a) => describeModelBackend(a, 'b', async () => brokenBackend('close-ignored')))).toEqual([expect.stringContaining('after close()')]);
+    expect(await failingCases((a) => describeModelBackend(a, 'b', async () => brokenBackend('ignores-abort')))).toEqual(['an already aborted signal rejects with E_ABORTED']);
+  });
+});
