@@ -6,7 +6,8 @@ import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPipeline, createEstimators } from './core/build.js';
 import { validateConfig, type BlurmmConfig } from './core/config.js';
-import { OutputError, isBlurmmError } from './core/errors.js';
+import { ConfigError, OutputError, isBlurmmError } from './core/errors.js';
+import type { RegionsOfInterest } from './adapters/geojson/roi.js';
 import type { PipelineEvents } from './core/events.js';
 import { openSlide } from './core/open.js';
 import { createPipeline, type Pipeline } from './core/pipeline.js';
@@ -78,6 +79,8 @@ export interface EstimateOptions {
   /** skip background tiles (default true) */
   readonly tissueMask?: boolean;
   readonly minTissueFraction?: number;
+  /** regions of interest: a GeoJSON file of annotations (e.g. a QuPath export), level-0 px */
+  readonly roi?: string | { readonly geojson: string; readonly classifications?: readonly (string | null)[]; readonly offsetX?: number; readonly offsetY?: number };
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
   /** event listeners (slide:progress, tile:error, ...) */
@@ -115,15 +118,17 @@ export async function estimate(target: string | SlideSource, options: EstimateOp
       ...(options.edge !== undefined ? { edge: options.edge } : {}),
     },
     tissue: { enabled: options.tissueMask ?? true, ...(options.minTissueFraction !== undefined ? { minTissueFraction: options.minTissueFraction } : {}) },
+    ...(options.roi !== undefined ? { regions: typeof options.roi === 'string' ? { geojson: options.roi } : options.roi } : {}),
     estimators: (options.estimators ?? ['lv']).map((e) => (typeof e === 'string' ? { name: e } : e)),
     execution: { ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) },
   });
+  const regions = await loadRegions(config);
   const estimators = await createEstimators(config.estimators);
   const source = typeof target === 'string' ? await openSlide(target, sourceOptions(config, options.signal)) : target;
   try {
     const pipeline = createPipeline(
       { estimators, router: createRouter({ rules: [], fallback: { label: 'estimated', model: null } }), aggregators: [] },
-      { tiling: config.tiling, tissue: config.tissue, execution: config.execution, includeTilesInReport: false },
+      { tiling: config.tiling, tissue: config.tissue, execution: config.execution, includeTilesInReport: false, ...(regions ? { regions } : {}) },
     );
     attach(pipeline, options.on);
     if (onTile) {
@@ -136,6 +141,18 @@ export async function estimate(target: string | SlideSource, options: EstimateOp
     if (typeof target === 'string') await source.close();
     await Promise.all(estimators.map((e) => e.dispose?.().catch(() => undefined)));
   }
+}
+
+/** The regions of interest a config names (annotations read with the tolerant GeoJSON reader). */
+async function loadRegions(config: BlurmmConfig): Promise<RegionsOfInterest | undefined> {
+  if (!config.regions) return undefined;
+  const { readRegionsOfInterest } = await import('./adapters/geojson/roi.js');
+  const r = config.regions;
+  const roi = await readRegionsOfInterest(r.geojson, { offsetX: r.offsetX, offsetY: r.offsetY, ...(r.classifications ? { classifications: r.classifications } : {}) });
+  if (roi.polygons.length === 0) {
+    throw new ConfigError(`config /regions/geojson: ${r.geojson} holds no annotation polygon${r.classifications ? ` of the classes ${JSON.stringify(r.classifications)}` : ''}; draw the regions as annotations (not detections) or remove /regions`, [{ pointer: '/regions/geojson', message: 'no polygons' }], { path: r.geojson });
+  }
+  return roi;
 }
 
 function attach(pipeline: Pipeline, on: Listeners | undefined): void {
@@ -208,7 +225,8 @@ export async function analyze(target: string, options: AnalyzeOptions = {}): Pro
     });
     writers.push(...(await outputWriters(config, options.outDir, overwrite)));
   }
-  const built = await buildPipeline(config, { writers });
+  const regions = await loadRegions(config);
+  const built = await buildPipeline(config, { writers, ...(regions ? { regions } : {}) });
   let source: SlideSource | undefined;
   try {
     source = await openSlide(target, sourceOptions(config, options.signal));

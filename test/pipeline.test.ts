@@ -66,7 +66,7 @@ describe('pipeline', () => {
     expect(events.filter((e) => e === 'tile')).toHaveLength(20);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(20);
-    expect(report.counts).toEqual({ gridTiles: 24, backgroundSkipped: 4, edgeSkipped: 0, processed: 20, failed: 0 });
+    expect(report.counts).toEqual({ gridTiles: 24, backgroundSkipped: 4, edgeSkipped: 0, outsideRegionSkipped: 0, processed: 20, failed: 0 });
 
     // every tile: LV equals the estimator run on the crop directly; the route follows the thresholds; the routed model served it
     const labels = new Set<string>();

@@ -195,6 +195,8 @@ describe('blurmm serve over loopback HTTP', () => {
     const model = (path: string) => ({ routing: { preset: 'deepblurmm', models: { sharp: 'm' } }, models: [{ id: 'm', backend: 'onnxruntime', path, preprocess: { size: 224 } }] });
     const out = await call('POST', '/v1/analyze', { path: 'slide.tif', config: model(join(outside, 'secret.onnx')) });
     expect([out.status, out.json().error?.code]).toEqual([403, 'E_ARGUMENT']);
+    const regions = await call('POST', '/v1/analyze', { path: 'slide.tif', config: { regions: { geojson: join(outside, 'secret.geojson') } } });
+    expect([regions.status, regions.json().error?.pointer]).toEqual([403, '/config/regions/geojson']);
     const outDir = await call('POST', '/v1/analyze', { path: 'slide.tif', outDir: '../outside/run' });
     expect(outDir.status).toBe(403);
     expect(calls).toEqual([]);

@@ -2,7 +2,7 @@ import { max, mean, percentile } from './aggregate.js';
 import type { BlurmmConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createTileModel } from './model.js';
-import { createPipeline, type Pipeline } from './pipeline.js';
+import { createPipeline, type Pipeline, type PipelineSettings } from './pipeline.js';
 import { backendRegistry, estimatorRegistry } from './registries.js';
 import { createRouter, deepBlurMMRules } from './router.js';
 import type { Aggregator, BlurEstimator, Router, TileModel, Writer } from './types.js';
@@ -80,7 +80,10 @@ export interface BuiltPipeline {
 }
 
 /** Builds a ready {@link Pipeline} from a validated config (estimators and backends from the registries). */
-export async function buildPipeline(config: BlurmmConfig, options: { writers?: readonly Writer[]; versions?: Record<string, string> } = {}): Promise<BuiltPipeline> {
+export async function buildPipeline(
+  config: BlurmmConfig,
+  options: { writers?: readonly Writer[]; versions?: Record<string, string>; regions?: PipelineSettings['regions'] } = {},
+): Promise<BuiltPipeline> {
   const router = createRouterFromConfig(config.routing);
   const estimators = await createEstimators(config.estimators);
   let models: Map<string, TileModel>;
@@ -102,6 +105,7 @@ export async function buildPipeline(config: BlurmmConfig, options: { writers?: r
         tissue: config.tissue,
         execution: config.execution,
         includeTilesInReport: config.outputs.includeTilesInReport,
+        ...(options.regions ? { regions: options.regions } : {}),
       },
     );
     return { pipeline, estimators, models, router, dispose };

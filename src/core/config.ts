@@ -41,6 +41,8 @@ export interface BlurmmConfig {
   };
   readonly tiling: { readonly tileSize: number; readonly mpp?: number; readonly level?: number; readonly overlap: number; readonly edge: EdgePolicy };
   readonly tissue: { readonly enabled: boolean; readonly thumbnailMaxSide: number; readonly minTissueFraction: number; readonly threshold: number | null };
+  /** regions of interest (annotations as GeoJSON); absent: the whole slide */
+  readonly regions?: { readonly geojson: string; readonly classifications?: readonly (string | null)[]; readonly offsetX: number; readonly offsetY: number };
   readonly estimators: readonly { readonly name: string; readonly id?: string; readonly options?: Readonly<Record<string, unknown>> }[];
   readonly routing: RoutingConfig;
   readonly models: readonly ModelConfig[];
@@ -137,6 +139,9 @@ export function validateConfig(input: unknown, options: { baseDir?: string; orig
   if (options.baseDir) {
     const base = options.baseDir;
     (config as unknown as { models: ModelConfig[] }).models = config.models.map((m) => (m.path && !isAbsolute(m.path) ? { ...m, path: resolve(base, m.path) } : m));
+    if (config.regions && !isAbsolute(config.regions.geojson)) {
+      (config as unknown as { regions: BlurmmConfig['regions'] }).regions = { ...config.regions, geojson: resolve(base, config.regions.geojson) };
+    }
     (config as unknown as { estimators: BlurmmConfig['estimators'] }).estimators = config.estimators.map((e) => {
       const w = e.options?.weights;
       return typeof w === 'string' && !isAbsolute(w) ? { ...e, options: { ...e.options, weights: resolve(base, w) } } : e;

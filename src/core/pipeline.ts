@@ -30,6 +30,8 @@ export interface PipelineSettings {
   readonly execution?: { readonly batchSize?: number; readonly readConcurrency?: number; readonly maxFailures?: number | null };
   /** keep every TileResult in the report (default true; turn off for 1M-tile slides and rely on writers) */
   readonly includeTilesInReport?: boolean;
+  /** regions of interest: only tiles it accepts (level-0 extent) are analysed; the others are counted */
+  readonly regions?: { readonly containsTile: (tile: { x: number; y: number; width: number; height: number }) => boolean };
 }
 
 export interface PipelineParts {
@@ -124,9 +126,14 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
       });
       timings.tissueMs = performance.now() - tm;
     }
-    const { specs, backgroundSkipped, edgeSkipped } = grid.tiles(mask, minTissue);
+    const selection = grid.tiles(mask, minTissue);
+    const { backgroundSkipped, edgeSkipped } = selection;
+    const regions = settings.regions;
+    const specs = regions ? selection.specs.filter((s) => regions.containsTile(s)) : selection.specs;
+    const outsideRegionSkipped = selection.specs.length - specs.length;
     const gridTiles = grid.columns * grid.rows;
-    if (specs.length === 0) warn('W_NO_TISSUE', `No tile of ${source.path} passed the tissue mask (${gridTiles} grid tiles, ${backgroundSkipped} background); nothing to analyse. Lower tissue.minTissueFraction or disable the mask if the slide has faint tissue.`);
+    if (specs.length === 0 && regions && selection.specs.length > 0) warn('W_NO_TILE_IN_REGIONS', `None of the ${selection.specs.length} tissue tiles of ${source.path} has its centre inside the regions of interest; check that the annotations belong to this slide and their coordinate origin (QuPath may crop OpenSlide bounds: set regions.offsetX/offsetY).`);
+    else if (specs.length === 0) warn('W_NO_TISSUE', `No tile of ${source.path} passed the tissue mask (${gridTiles} grid tiles, ${backgroundSkipped} background); nothing to analyse. Lower tissue.minTissueFraction or disable the mask if the slide has faint tissue.`);
 
     this.emit('slide:start', { slide: source.path, format: source.format, total: specs.length, gridTiles, backgroundSkipped });
 
@@ -335,7 +342,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
       estimators: parts.estimators.map((e) => ({ name: e.name, version: e.version, outputs: e.outputs })),
       routing: { rules: parts.router.rules, fallback: parts.router.fallback, counts: routeCounts, fractions },
       models: [...(parts.models?.values() ?? [])].map((m) => ({ id: m.id, backend: m.backend.backend, tiles: modelTiles[m.id] ?? 0 })),
-      counts: { gridTiles, backgroundSkipped, edgeSkipped, processed, failed: failures.length },
+      counts: { gridTiles, backgroundSkipped, edgeSkipped, outsideRegionSkipped, processed, failed: failures.length },
       scores: { overall: aggregateAll(parts.aggregators, scoresAll), perRoute },
       tiles,
       failures,

@@ -349,6 +349,8 @@ export interface SlideReport {
     readonly gridTiles: number;
     readonly backgroundSkipped: number;
     readonly edgeSkipped: number;
+    /** tissue tiles whose centre lies outside the regions of interest (0 without regions) */
+    readonly outsideRegionSkipped: number;
     readonly processed: number;
     readonly failed: number;
   };

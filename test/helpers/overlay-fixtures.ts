@@ -144,7 +144,7 @@ export function createReport(tiles: TileResult[] = createTiles(), path = '/synth
     estimators: [{ name: 'lv', version: '1.0.0', outputs: ESTIMATOR.outputs }],
     routing: { rules: RULES, fallback: { label: 'unrouted', model: null }, counts, fractions },
     models,
-    counts: { gridTiles: COLS * ROWS, backgroundSkipped: 2, edgeSkipped: 0, processed: tiles.length, failed: 0 },
+    counts: { gridTiles: COLS * ROWS, backgroundSkipped: 2, edgeSkipped: 0, outsideRegionSkipped: 0, processed: tiles.length, failed: 0 },
     scores: { overall: { p75: 0.45, mean: 0.31 }, perRoute: { sharp: { p75: 0.5, mean: 0.35 }, moderate: { p75: 0.4, mean: 0.3 }, severe: { p75: null, mean: null } } },
     tiles,
     failures: [],

@@ -251,7 +251,7 @@ export function createBlurmmServer(options: BlurmmServerOptions): BlurmmServer {
     return roots!.existing(path, '/path');
   }
 
-  /** Every path in a config (models, estimator weights) must lie in a root too. */
+  /** Every path in a config (models, estimator weights, regions of interest) must lie in a root too. */
   function checkConfigPaths(config: Record<string, unknown>): void {
     const root = roots!.list[0]!;
     const validated = validateConfig(config, { baseDir: root });
@@ -262,6 +262,8 @@ export function createBlurmmServer(options: BlurmmServerOptions): BlurmmServer {
       const w = e.options?.weights;
       if (typeof w === 'string' && !roots!.contains(w)) throw new OutsideRootError(`config /estimators/${i}/options/weights ${JSON.stringify(w)} is outside the server's roots.`, { pointer: `/config/estimators/${i}/options/weights` });
     });
+    const g = validated.regions?.geojson;
+    if (g !== undefined && !roots!.contains(g)) throw new OutsideRootError(`config /regions/geojson ${JSON.stringify(g)} is outside the server's roots.`, { pointer: '/config/regions/geojson' });
   }
 
   async function heavy<T>(res: ServerResponse, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {

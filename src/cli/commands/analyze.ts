@@ -11,18 +11,21 @@ export const command: CliCommand = {
   name: 'analyze',
   summary: 'Whole pipeline: tissue tiles -> blur -> routing -> models -> slide score; writes report.json, tiles.geojson, heatmaps, report.html',
   usage: [
-    'blurmm analyze <source> --out <dir> [--config <file.json>] [--quiet]',
+    'blurmm analyze <source> --out <dir> [--config <file.json>] [--roi annotations.geojson] [--quiet]',
+    '  --roi: analyse only tiles whose centre lies in the annotations (e.g. exported from QuPath).',
     '  Without --config: blur QC (LV, DeepBlurMM thresholds 25/2, no models: routes recorded, no predictions).',
     '  The config format is schemas/blurmm.config.schema.json; see examples/.',
   ].join('\n'),
-  options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' } },
+  options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' }, roi: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
   async run({ values, positionals }, io) {
     const [target] = positionals;
     if (!target || positionals.length > 1) throw new ArgumentError('blurmm analyze takes exactly one <source>');
     const outDir = str(values, 'out');
     if (!outDir) throw new ArgumentError('blurmm analyze needs --out <dir> for report.json, tiles.geojson, heatmaps and report.html');
     const configPath = str(values, 'config');
-    const config = configPath ? await loadConfig(configPath) : validateConfig({});
+    const roi = str(values, 'roi');
+    const loaded = configPath ? await loadConfig(configPath) : validateConfig({});
+    const config = roi ? validateConfig({ ...loaded, regions: { ...loaded.regions, geojson: resolve(roi) } }) : loaded;
     const bar = new ProgressBar(io, 'analyze', { quiet: values.quiet === true });
     const report = await analyze(target, {
       config,
@@ -34,7 +37,7 @@ export const command: CliCommand = {
     const c = report.counts;
     const lines = [
       `slide:    ${report.slide.path} (${report.slide.format}, ${report.slide.width} x ${report.slide.height})`,
-      `tiles:    ${c.processed} analysed, ${c.backgroundSkipped} background skipped, ${c.edgeSkipped} edge skipped, ${c.failed} failed (grid ${report.tiling.gridColumns} x ${report.tiling.gridRows}, ${report.tiling.tileSize} px${report.tiling.targetMpp ? ` at ${report.tiling.targetMpp} um/px` : ` at level ${report.tiling.level}`})`,
+      `tiles:    ${c.processed} analysed, ${c.backgroundSkipped} background skipped, ${c.edgeSkipped} edge skipped, ${c.outsideRegionSkipped ? `${c.outsideRegionSkipped} outside the regions, ` : ''}${c.failed} failed (grid ${report.tiling.gridColumns} x ${report.tiling.gridRows}, ${report.tiling.tileSize} px${report.tiling.targetMpp ? ` at ${report.tiling.targetMpp} um/px` : ` at level ${report.tiling.level}`})`,
       'routing:',
       ...Object.entries(report.routing.counts).map(([label, n]) => {
         const rule = report.routing.rules.find((r) => r.label === label);

@@ -11,7 +11,8 @@ export const command: CliCommand = {
   summary: 'Blur per tile (LV, FocusLiteNN, ...) as JSON lines or CSV',
   usage: [
     'blurmm estimate <source> [--estimator lv[,focuslitenn]] [--tile 512] [--mpp M | --level L] [--overlap N]',
-    '                [--edge partial|skip|pad] [--no-tissue-mask] [--min-tissue F] [--format jsonl|csv] [--out FILE]',
+    '                [--edge partial|skip|pad] [--no-tissue-mask] [--min-tissue F] [--roi annotations.geojson]',
+    '                [--format jsonl|csv] [--out FILE]',
     '                [--weights W.json] [--crop 235] [--stride S]   (focuslitenn options)',
     '  One record per tile: x, y, width, height (level-0 pixels), then one field per estimator output (lv, focuslitenn).',
   ].join('\n'),
@@ -23,6 +24,7 @@ export const command: CliCommand = {
     overlap: { type: 'string' },
     edge: { type: 'string' },
     'no-tissue-mask': { type: 'boolean' },
+    roi: { type: 'string' },
     'min-tissue': { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string', short: 'o' },
@@ -79,6 +81,7 @@ export const command: CliCommand = {
       ...(minTissue !== undefined ? { minTissueFraction: minTissue } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
       tissueMask: values['no-tissue-mask'] !== true,
+      ...(str(values, 'roi') !== undefined ? { roi: str(values, 'roi')! } : {}),
       signal: io.signal,
       on: { 'slide:progress': (p) => bar.update(p) },
     };
