@@ -45,7 +45,8 @@ const slides: [string, string, SlideSourceExpectations][] = [
   ['blurmosaic-deflate-tile512-bigtiff.tif', shared('slides', 'blurmosaic-deflate-tile512-bigtiff.tif'), { ...mosaic, levelCount: 3 }],
   ['blurmosaic-ome-subifd-jpeg75-tile256.ome.tif', shared('slides', 'blurmosaic-ome-subifd-jpeg75-tile256.ome.tif'), { ...mosaic, levelCount: 5 }],
   ['blurmosaic-svslike-jpeg70-tile240.svs', shared('slides', 'blurmosaic-svslike-jpeg70-tile240.svs'), { ...mosaic, levelCount: 3 }],
-  ['dicom/tiled-full', shared('slides', 'dicom', 'tiled-full'), { ...mosaic, levelCount: 5 }],
+  // integerCoordinates: the DICOM source floors non-integer level-0 x/y instead of rejecting them (src/adapters/dicom/wsi-source.ts)
+  ['dicom/tiled-full', shared('slides', 'dicom', 'tiled-full'), { ...mosaic, levelCount: 5, integerCoordinates: false }],
 ];
 describe.skipIf(!hasSharedData)('shared slides', () => {
   for (const [name, path, expectations] of slides) {
@@ -166,7 +167,7 @@ describe('the conformance suites catch broken plugins', () => {
     expect(has(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('coarsest-first'))), 'finest first')).toHaveLength(1);
     expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('ignores-abort')))).toEqual(['an already aborted signal rejects with E_ABORTED']);
     expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('bad-level-ok')))).toEqual(['a level index that does not exist rejects with a BlurmmError']);
-    expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('close-twice-throws')))).toEqual(['close() resolves and is idempotent (a second close resolves too)']);
+    expect(await failingCases((a) => describeSlideSource(a, 'b', brokenSource('close-twice-throws')))).toEqual([expect.stringContaining('close() resolves and is idempotent')]);
   });
 
   /** lv with one defect injected */

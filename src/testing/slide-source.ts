@@ -23,6 +23,11 @@ export interface SlideSourceExpectations {
   readonly abort?: 'rejects' | 'resolves';
   /** pixels inside the image have alpha 255 in 4-channel reads (default true; false for sources with transparency) */
   readonly opaque?: boolean;
+  /**
+   * non-integer level-0 x/y reject with E_ARGUMENT (default true); false documents a source that
+   * accepts them (and rounds), which this suite then does not check
+   */
+  readonly integerCoordinates?: boolean;
   /** per-case timeout in ms (default the runner's) */
   readonly timeoutMs?: number;
 }
@@ -234,6 +239,39 @@ export function describeSlideSource(api: TestApi, name: string, open: () => Prom
       }
     }, t);
 
+    it('an empty, negative or fractional size, a fractional level and a bad channel count reject with E_ARGUMENT', async () => {
+      const s = await source.get();
+      const ok = { x: 0, y: 0, width: 4, height: 4, level: 0 };
+      const bad: [string, object][] = [
+        ['width 0', { width: 0 }],
+        ['height -3', { height: -3 }],
+        ['width 4.5', { width: 4.5 }],
+        ['level 0.5', { level: 0.5 }],
+        ['channels 2', { channels: 2 }],
+      ];
+      if (expectations.integerCoordinates !== false) bad.push(['x 0.5', { x: 0.5 }], ['y 1.25', { y: 1.25 }]);
+      for (const [what, change] of bad) {
+        const r = await settle(() => s.readRegion({ ...ok, ...change } as typeof ok));
+        const err = expectBlurmmRejection(expect, r, ['E_ARGUMENT'], `readRegion with ${what}`);
+        expect(err.message.length, `readRegion with ${what}: the message says what was expected`).toBeGreaterThan(10);
+      }
+    }, t);
+
+    it('associated images read as whole images; an unknown name rejects with E_NOT_FOUND', async () => {
+      const s = await source.get();
+      if (s.associatedImages.length > 0) expect(typeof s.readAssociatedImage, 'readAssociatedImage exists when associatedImages is not empty').toBe('function');
+      if (!s.readAssociatedImage) return;
+      for (const n of s.associatedImages) {
+        const img = await s.readAssociatedImage(n);
+        expect(Number.isInteger(img.width) && img.width > 0 && Number.isInteger(img.height) && img.height > 0, `associated image "${n}" size ${img.width}x${img.height}`).toBe(true);
+        expect(img.channels === 3 || img.channels === 4, `associated image "${n}" channels ${img.channels}`).toBe(true);
+        expect(img.data.length, `associated image "${n}" data length`).toBe(img.width * img.height * img.channels);
+      }
+      const r = await settle(() => s.readAssociatedImage!('conformance-no-such-image'));
+      const err = expectBlurmmRejection(expect, r, ['E_NOT_FOUND'], 'unknown associated image');
+      expect(err.message, 'the message names the missing image').toContain('conformance-no-such-image');
+    }, t);
+
     const abort = expectations.abort ?? 'rejects';
     it(abort === 'rejects' ? 'an already aborted signal rejects with E_ABORTED' : 'an already aborted signal still resolves with the right image (documented: this source does not check the signal)', async () => {
       const s = await open();
@@ -252,13 +290,16 @@ export function describeSlideSource(api: TestApi, name: string, open: () => Prom
       }
     }, t);
 
-    it('close() resolves and is idempotent (a second close resolves too)', async () => {
+    it('close() resolves and is idempotent (a second close resolves too); readRegion after close rejects with a BlurmmError', async () => {
       const s = await open();
       await s.readRegion({ x: 0, y: 0, width: 4, height: 4, level: 0 });
       const first = await settle(() => s.close());
       expect(first.ok, `first close: ${first.ok ? 'ok' : describeError(first.error)}`).toBe(true);
       const second = await settle(() => s.close());
       expect(second.ok, `second close: ${second.ok ? 'ok' : describeError(second.error)}`).toBe(true);
+      const after = await settle(() => s.readRegion({ x: 0, y: 0, width: 4, height: 4, level: 0 }));
+      expect(after.ok, 'readRegion after close rejects').toBe(false);
+      if (!after.ok) expect(after.error instanceof Error && 'code' in after.error, `readRegion after close: ${describeError(after.error)} is a BlurmmError`).toBe(true);
     }, t);
   });
 }
