@@ -9,14 +9,16 @@ export interface BlurEstimatorSuiteOptions {
   /** side of the generated tiles in px (default 256; at least the estimator's minimum tile) */
   readonly tileSize?: number;
   /**
-   * sharp, textured RGB tiles to test with (at least 2, all `tileSize` square or any size the
-   * estimator accepts); default: seeded synthetic texture
+   * sharp, textured RGB tiles to test with (at least 2, of sizes the estimator accepts); default:
+   * seeded synthetic texture, two `tileSize` squares and one `tileSize` x (`tileSize` + 37)
    */
   readonly tiles?: () => readonly RgbImage[] | Promise<readonly RgbImage[]>;
   /** box-blur radius used for the direction check (default 3: a 7x7 box) */
   readonly blurRadius?: number;
   /** an RGBA tile with alpha 255 scores as its RGB (default true) */
   readonly rgbaLikeRgb?: boolean;
+  /** what `estimate` does with an already aborted signal: "rejects" (default, E_ABORTED) or "resolves" */
+  readonly abort?: 'rejects' | 'resolves';
   readonly timeoutMs?: number;
 }
 
@@ -36,11 +38,11 @@ function rng(seed: number): () => number {
  * A seeded synthetic sharp tile: tissue-like blobs (pink/purple on light background) with
  * hard edges and fine grain, so any focus measure sees high-frequency content.
  */
-export function texturedTile(size: number, seed: number): RgbImage {
+export function texturedTile(size: number, seed: number, height = size): RgbImage {
   const r = rng(seed);
-  const data = new Uint8Array(size * size * 3);
-  const blobs = Array.from({ length: Math.max(8, Math.round((size * size) / 900)) }, () => ({ x: r() * size, y: r() * size, rad: 3 + r() * 12, dark: r() < 0.5 }));
-  for (let y = 0; y < size; y++) {
+  const data = new Uint8Array(size * height * 3);
+  const blobs = Array.from({ length: Math.max(8, Math.round((size * height) / 900)) }, () => ({ x: r() * size, y: r() * height, rad: 3 + r() * 12, dark: r() < 0.5 }));
+  for (let y = 0; y < height; y++) {
     for (let x = 0; x < size; x++) {
       let v = [236, 200, 222];
       for (const b of blobs) {
@@ -53,7 +55,7 @@ export function texturedTile(size: number, seed: number): RgbImage {
       for (let k = 0; k < 3; k++) data[i + k] = Math.max(0, Math.min(255, Math.round(v[k]! + grain)));
     }
   }
-  return { data, width: size, height: size, channels: 3 };
+  return { data, width: size, height, channels: 3 };
 }
 
 /** Box blur of side 2 * radius + 1 with edge clamping (separable, integer rounding). */
@@ -110,7 +112,7 @@ export function describeBlurEstimator(api: TestApi, name: string, create: () => 
   const radius = options.blurRadius ?? 3;
   const estimator = shared(create);
   const tiles = shared(async () => {
-    const list = options.tiles ? await options.tiles() : [texturedTile(size, 1), texturedTile(size, 2), texturedTile(size, 3)];
+    const list = options.tiles ? await options.tiles() : [texturedTile(size, 1), texturedTile(size, 2), texturedTile(size, 3, size + 37)];
     if (list.length < 2) throw new Error('describeBlurEstimator: options.tiles must give at least 2 tiles');
     return list;
   });
@@ -208,12 +210,27 @@ export function describeBlurEstimator(api: TestApi, name: string, create: () => 
       }
     }, t);
 
-    it('an already aborted signal rejects with E_ABORTED', async () => {
+    const abort = options.abort ?? 'rejects';
+    it(abort === 'rejects' ? 'an already aborted signal rejects with E_ABORTED' : 'an already aborted signal still resolves with the same records (documented: this estimator does not check the signal)', async () => {
       const e = await estimator.get();
+      const list = await tiles.get();
       const controller = new AbortController();
       controller.abort(new Error('test abort'));
-      const r = await settle(() => e.estimate(Array.from({ length: 2 }, (_, i) => texturedTile(size, 10 + i)), { signal: controller.signal }));
-      expectBlurmmRejection(expect, r, ['E_ABORTED'], 'aborted estimate');
+      const r = await settle(() => e.estimate(list, { signal: controller.signal }));
+      if (abort === 'rejects') expectBlurmmRejection(expect, r, ['E_ABORTED'], 'aborted estimate');
+      else {
+        expect(r.ok, `aborted estimate resolves${r.ok ? '' : `, got ${describeError(r.error)}`}`).toBe(true);
+        if (r.ok) expect(r.value, 'records of the aborted call').toEqual(await e.estimate(list));
+      }
+    }, t);
+
+    it('concurrent calls give the same records as sequential ones', async () => {
+      const e = await estimator.get();
+      const list = await tiles.get();
+      const sequential = [];
+      for (const x of list) sequential.push(await e.estimate([x, x]));
+      const concurrent = await Promise.all(list.map((x) => e.estimate([x, x])));
+      expect(concurrent, 'concurrent records').toEqual(sequential);
     }, t);
   });
 }

@@ -145,7 +145,7 @@ export function describeModelBackend(api: TestApi, name: string, create: () => P
       checkTensorMeta(expect, meta.outputs, 'metadata.outputs');
     }, t);
 
-    it('infer on a request shaped as the metadata returns every output with its datatype, shape and value count; float outputs are deterministic', async () => {
+    it('infer on a request shaped as the metadata returns every output with its datatype, shape and value count; float outputs are deterministic; requested outputs are honoured and an undeclared one rejects', async () => {
       const b = await backend.get();
       const meta = await b.metadata();
       const req = request(meta, 1, 1);
@@ -161,9 +161,12 @@ export function describeModelBackend(api: TestApi, name: string, create: () => P
       const only = meta.outputs[meta.outputs.length - 1]!.name;
       const sub = await b.infer({ ...req, outputs: [{ name: only }] });
       checkOutputs(meta, sub.outputs, 1, `request for output "${only}" only`, [only]);
+      const unknown = await settle(() => b.infer({ ...req, outputs: [{ name: 'conformance-no-such-output' }] }));
+      const err = expectBlurmmRejection(expect, unknown, ['E_BACKEND', 'E_ARGUMENT', 'E_MODEL'], 'request for an undeclared output');
+      expect(err.message, 'the message names the undeclared output').toContain('conformance-no-such-output');
     }, t);
 
-    it('a wrongly shaped or missing input rejects with a BlurmmError naming the tensor', async () => {
+    it('a wrongly shaped, wrongly typed or missing input rejects with a BlurmmError naming the tensor', async () => {
       const b = await backend.get();
       const meta = await b.metadata();
       const good = request(meta, 1, 2);
@@ -177,6 +180,11 @@ export function describeModelBackend(api: TestApi, name: string, create: () => P
       const r = await settle(() => b.infer({ inputs: [wrong, ...good.inputs.slice(1)] }));
       const err = expectBlurmmRejection(expect, r, ['E_BACKEND', 'E_ARGUMENT', 'E_MODEL'], `input "${spec.name}" of shape [${shape.join(', ')}] (declared [${spec.shape.join(', ')}])`);
       expect(err.message, 'the message names the tensor').toContain(spec.name);
+      const otherType: TensorDatatype = spec.datatype === 'FP64' ? 'FP32' : 'FP64';
+      const retyped: InferTensor = { ...tensor, datatype: otherType, data: otherType === 'FP64' ? Float64Array.from(tensor.data as ArrayLike<number>, Number) : Float32Array.from(tensor.data as ArrayLike<number>, Number) };
+      const typed = await settle(() => b.infer({ inputs: [retyped, ...good.inputs.slice(1)] }));
+      const err3 = expectBlurmmRejection(expect, typed, ['E_BACKEND', 'E_ARGUMENT', 'E_MODEL', 'E_UNSUPPORTED'], `input "${spec.name}" sent as ${otherType} (declared ${spec.datatype})`);
+      expect(err3.message, 'the message names the tensor with the wrong datatype').toContain(spec.name);
       const missing = await settle(() => b.infer({ inputs: good.inputs.slice(1) }));
       const err2 = expectBlurmmRejection(expect, missing, ['E_BACKEND', 'E_ARGUMENT', 'E_MODEL'], `request without input "${spec.name}"`);
       expect(err2.message, 'the message names the missing tensor').toContain(spec.name);
