@@ -174,7 +174,7 @@ describe('the conformance suites catch broken plugins', () => {
   });
 
   /** lv with one defect injected */
-  const brokenLv = (bug: 'wrong-direction' | 'reorders' | 'nan' | 'empty-record' | 'swallows-bad-tiles'): BlurEstimator => {
+  const brokenLv = (bug: 'wrong-direction' | 'reorders' | 'nan' | 'empty-record' | 'swallows-bad-tiles' | 'plain-type-error'): BlurEstimator => {
     const lv = laplacianVariance({});
     return {
       name: 'broken-lv',
@@ -182,6 +182,7 @@ describe('the conformance suites catch broken plugins', () => {
       outputs: bug === 'wrong-direction' ? [{ ...lv.outputs[0]!, direction: 'higher-is-blurrier' }] : lv.outputs,
       async estimate(tiles, options) {
         if (bug === 'empty-record' && tiles.length === 0) return [{}];
+        if (bug === 'plain-type-error' && tiles.some((t) => t.width * t.height === 0)) throw new TypeError('bad tile');
         if (bug === 'swallows-bad-tiles' && tiles.some((t) => t.width * t.height === 0 || t.data.length !== t.width * t.height * t.channels)) return tiles.map(() => ({ lv: 0 }));
         const out = await lv.estimate(tiles, options);
         if (bug === 'reorders' && out.length === 3) return [out[1]!, out[0]!, out[2]!];
@@ -197,6 +198,7 @@ describe('the conformance suites catch broken plugins', () => {
     expect(has(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('nan'))), 'every declared output finite')).toHaveLength(1);
     expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('empty-record')))).toEqual(['an empty batch resolves to []']);
     expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('swallows-bad-tiles')))).toEqual([expect.stringContaining('a 0x0 tile')]);
+    expect(await failingCases((a) => describeBlurEstimator(a, 'b', () => brokenLv('plain-type-error')))).toEqual([expect.stringContaining('a 0x0 tile')]);
   });
 
   /** a backend that computes per-sample channel means of [N, 3, 4, 4] with one defect injected, and no input checks of its own */

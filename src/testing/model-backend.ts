@@ -3,7 +3,7 @@
  * metadata, infer against the metadata, shape errors naming the tensor, batch = singles, close.
  */
 import type { InferRequest, InferTensor, ModelBackend, ModelMetadata, TensorData, TensorDatatype, TensorMetadata } from '../core/types.js';
-import { describeError, expectBlurmmRejection, settle, shared, type ExpectLike, type TestApi } from './test-api.js';
+import { blurmmErrorCode, describeError, expectBlurmmRejection, settle, shared, type ExpectLike, type TestApi } from './test-api.js';
 
 export interface ModelBackendSuiteOptions {
   /** the size used for dynamic (-1) dimensions other than the batch (default 8) */
@@ -224,7 +224,7 @@ export function describeModelBackend(api: TestApi, name: string, create: () => P
       expect(await b.ready(), 'ready() after close').toBe(false);
       const r = await settle(() => b.infer(request(meta, 1, 4)));
       expect(r.ok, 'infer after close rejects').toBe(false);
-      if (!r.ok) expect(r.error instanceof Error && 'code' in r.error, `infer after close: ${describeError(r.error)}`).toBe(true);
+      if (!r.ok) expect(blurmmErrorCode(r.error) !== undefined, `infer after close: ${describeError(r.error)}`).toBe(true);
       expectBlurmmRejection(expect, r, ['E_BACKEND', 'E_MODEL', 'E_ARGUMENT'], 'infer after close');
       const second = await settle(() => b.close());
       expect(second.ok, `second close: ${second.ok ? 'ok' : describeError(second.error)}`).toBe(true);

@@ -4,7 +4,7 @@
  * abort, close). Only checks that hold for any source; no pixel values of a particular slide.
  */
 import type { LevelInfo, RgbImage, SlideSource } from '../core/types.js';
-import { describeError, expectBlurmmRejection, settle, shared, type ExpectLike, type TestApi } from './test-api.js';
+import { blurmmErrorCode, describeError, expectBlurmmRejection, settle, shared, type ExpectLike, type TestApi } from './test-api.js';
 
 export interface SlideSourceExpectations {
   /** level-0 size, when the caller knows it */
@@ -299,7 +299,7 @@ export function describeSlideSource(api: TestApi, name: string, open: () => Prom
       expect(second.ok, `second close: ${second.ok ? 'ok' : describeError(second.error)}`).toBe(true);
       const after = await settle(() => s.readRegion({ x: 0, y: 0, width: 4, height: 4, level: 0 }));
       expect(after.ok, 'readRegion after close rejects').toBe(false);
-      if (!after.ok) expect(after.error instanceof Error && 'code' in after.error, `readRegion after close: ${describeError(after.error)} is a BlurmmError`).toBe(true);
+      if (!after.ok) expect(blurmmErrorCode(after.error) !== undefined, `readRegion after close: ${describeError(after.error)} is a BlurmmError`).toBe(true);
     }, t);
   });
 }

@@ -2,7 +2,23 @@
  * The slice of a test runner the conformance suites use. The suites take it as a parameter so
  * `blurmm/testing` imports no test framework: pass vitest's (or jest's) functions in.
  */
-import { isBlurmmError, type BlurmmErrorCode } from '../core/errors.js';
+import type { BlurmmErrorCode } from '../core/errors.js';
+
+const CODES: ReadonlySet<string> = new Set<BlurmmErrorCode>([
+  'E_ARGUMENT', 'E_CONFIG', 'E_NOT_FOUND', 'E_FORMAT', 'E_CORRUPT', 'E_UNSUPPORTED', 'E_DECODE', 'E_NETWORK',
+  'E_MODEL', 'E_ESTIMATOR', 'E_BACKEND', 'E_IO', 'E_ABORTED', 'E_REGISTRY', 'E_DEPENDENCY',
+]);
+
+/**
+ * The code of a BlurmmError, or undefined. Structural (an Error with a known `code`), not
+ * `instanceof`: a plugin may throw the errors of another copy of blurmm (the package's ESM and
+ * CJS builds, or this subpath bundled apart from the main entry, each hold their own class).
+ */
+export function blurmmErrorCode(err: unknown): BlurmmErrorCode | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && CODES.has(code) ? (code as BlurmmErrorCode) : undefined;
+}
 
 /** The matchers the suites call; vitest's and jest's `expect` satisfy it. */
 export interface Matchers {
@@ -50,7 +66,8 @@ export async function settle<T>(work: () => Promise<T> | T): Promise<Outcome<T>>
 
 /** A one-line description of an error or value, for assertion messages. */
 export function describeError(err: unknown): string {
-  if (isBlurmmError(err)) return `${err.name} ${err.code}: ${err.message}`;
+  const code = blurmmErrorCode(err);
+  if (code !== undefined) return `${(err as Error).name} ${code}: ${(err as Error).message}`;
   if (err instanceof Error) return `${err.name} (not a BlurmmError): ${err.message}`;
   return `non-error ${typeof err}: ${String(err)}`;
 }
@@ -59,7 +76,7 @@ export function describeError(err: unknown): string {
 export function expectBlurmmRejection<T>(expect: ExpectLike, outcome: Outcome<T>, codes: readonly BlurmmErrorCode[], what: string): Error {
   expect(outcome.ok, `${what}: expected a rejection with ${codes.join(' or ')}, but it resolved`).toBe(false);
   const error = (outcome as { error: unknown }).error;
-  const code = isBlurmmError(error) ? error.code : undefined;
+  const code = blurmmErrorCode(error);
   expect(code !== undefined && codes.includes(code), `${what}: expected a BlurmmError with ${codes.join(' or ')}, got ${describeError(error)}`).toBe(true);
   return error as Error;
 }
