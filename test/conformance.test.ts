@@ -2,6 +2,7 @@
  * Conformance suites (src/testing) run on every built-in SlideSource, BlurEstimator and
  * ModelBackend. Shared-data cases skip cleanly when ../shared/data is absent.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerBuiltins } from '../src/builtins.js';
@@ -51,6 +52,11 @@ const slides: [string, string, SlideSourceExpectations][] = [
 describe.skipIf(!hasSharedData)('shared slides', () => {
   for (const [name, path, expectations] of slides) {
     describeSlideSource(api, `SlideSource conformance: ${name}`, () => openSlide(path), expectations);
+  }
+  // TILED_SPARSE: the folder holds two one-level series; each file opens its own series (1025 x 772)
+  const sparse = hasSharedData ? readdirSync(shared('slides', 'dicom', 'tiled-sparse')).filter((f) => f.endsWith('.dcm')).sort() : [];
+  for (const f of sparse) {
+    describeSlideSource(api, `SlideSource conformance: dicom/tiled-sparse/${f}`, () => openSlide(shared('slides', 'dicom', 'tiled-sparse', f)), { width: 1025, height: 772, levelCount: 1, integerCoordinates: false });
   }
 });
 
