@@ -46,8 +46,7 @@ const slides: [string, string, SlideSourceExpectations][] = [
   ['blurmosaic-deflate-tile512-bigtiff.tif', shared('slides', 'blurmosaic-deflate-tile512-bigtiff.tif'), { ...mosaic, levelCount: 3 }],
   ['blurmosaic-ome-subifd-jpeg75-tile256.ome.tif', shared('slides', 'blurmosaic-ome-subifd-jpeg75-tile256.ome.tif'), { ...mosaic, levelCount: 5 }],
   ['blurmosaic-svslike-jpeg70-tile240.svs', shared('slides', 'blurmosaic-svslike-jpeg70-tile240.svs'), { ...mosaic, levelCount: 3 }],
-  // integerCoordinates: the DICOM source floors non-integer level-0 x/y instead of rejecting them (src/adapters/dicom/wsi-source.ts)
-  ['dicom/tiled-full', shared('slides', 'dicom', 'tiled-full'), { ...mosaic, levelCount: 5, integerCoordinates: false }],
+  ['dicom/tiled-full', shared('slides', 'dicom', 'tiled-full'), { ...mosaic, levelCount: 5 }],
 ];
 describe.skipIf(!hasSharedData)('shared slides', () => {
   for (const [name, path, expectations] of slides) {
@@ -56,7 +55,7 @@ describe.skipIf(!hasSharedData)('shared slides', () => {
   // TILED_SPARSE: the folder holds two one-level series; each file opens its own series (1025 x 772)
   const sparse = hasSharedData ? readdirSync(shared('slides', 'dicom', 'tiled-sparse')).filter((f) => f.endsWith('.dcm')).sort() : [];
   for (const f of sparse) {
-    describeSlideSource(api, `SlideSource conformance: dicom/tiled-sparse/${f}`, () => openSlide(shared('slides', 'dicom', 'tiled-sparse', f)), { width: 1025, height: 772, levelCount: 1, integerCoordinates: false });
+    describeSlideSource(api, `SlideSource conformance: dicom/tiled-sparse/${f}`, () => openSlide(shared('slides', 'dicom', 'tiled-sparse', f)), { width: 1025, height: 772, levelCount: 1 });
   }
 });
 

@@ -6,6 +6,7 @@
 import { NotFoundError, invalidArgument, throwIfAborted } from '../../core/errors.js';
 import type { LevelInfo, Mpp, RegionRequest, RgbImage, SlideSource } from '../../core/types.js';
 import { TileCache } from '../shared/tile-cache.js';
+import { toLevelRegion } from '../shared/region-request.js';
 import { readTiledRegion } from '../shared/tiled-region.js';
 import { TAG, str, strs, values, type DicomJsonDataset } from './dataset.js';
 import type { TileRef, WsiInstance, WsiSeries } from './series.js';
@@ -108,18 +109,18 @@ export class DicomWsiSource implements SlideSource {
 
   async readRegion(request: RegionRequest): Promise<RgbImage> {
     if (this.#closed) throw invalidArgument('source', 'an open slide (close() was called)', 'closed');
-    const { level: index, signal } = request;
-    const level = this.series.levels[index];
-    const info = this.levels[index];
-    if (!level || !info) throw invalidArgument('level', `an integer level from 0 to ${this.levels.length - 1}`, index);
+    const r = toLevelRegion(request, this.levels);
+    const index = r.level;
+    const level = this.series.levels[index]!;
+    const signal = request.signal;
     throwIfAborted(signal, 'region read');
     return readTiledRegion({
       level,
-      x: Math.floor(request.x / info.downsample),
-      y: Math.floor(request.y / info.downsample),
-      width: request.width,
-      height: request.height,
-      channels: request.channels ?? 3,
+      x: r.x,
+      y: r.y,
+      width: r.width,
+      height: r.height,
+      channels: r.channels,
       signal,
       maxInFlight: this.#maxInFlight,
       getTile: (col, row) => {

@@ -14,6 +14,7 @@ import type { LevelInfo, Mpp, OpenSourceOptions, RegionRequest, RgbImage, SlideS
 import { TileCache } from '../shared/tile-cache.js';
 import { readTiledRegion } from '../shared/tiled-region.js';
 import { openFileSource, type ByteSource } from '../shared/byte-source.js';
+import { toLevelRegion } from '../shared/region-request.js';
 import { decodeTile, tileLocation } from './decode.js';
 import { Tag, num, parseTiff, str, type Ifd } from './ifd.js';
 import { formatDouble, mppFromResolution, parseAperioDescription, parseOmePhysicalSize, tiffProperties } from './metadata.js';
@@ -152,21 +153,8 @@ class TiffSlide implements SlideSource {
 
   async readRegion(request: RegionRequest): Promise<RgbImage> {
     if (this.#closed) throw new ArgumentError(`${this.path} was read after close(); open it again.`, { path: this.path });
-    if (typeof request !== 'object' || request === null) throw invalidArgument('request', 'a region request object', request);
-    const { level, x, y, width, height } = request;
-    const channels = request.channels ?? 3;
-    if (!Number.isInteger(level) || level < 0 || level >= this.levels.length) {
-      throw invalidArgument('level', `an integer level from 0 to ${this.levels.length - 1}`, level);
-    }
-    if (!Number.isInteger(x)) throw invalidArgument('x', 'an integer (level-0 pixels)', x);
-    if (!Number.isInteger(y)) throw invalidArgument('y', 'an integer (level-0 pixels)', y);
-    if (!Number.isInteger(width) || width <= 0) throw invalidArgument('width', 'a positive integer (level pixels)', width);
-    if (!Number.isInteger(height) || height <= 0) throw invalidArgument('height', 'a positive integer (level pixels)', height);
-    if (width * height > 1 << 28) throw invalidArgument('width * height', 'at most 2^28 pixels per region (read a large area in pieces)', width * height);
-    if (channels !== 3 && channels !== 4) throw invalidArgument('channels', '3 or 4', channels);
+    const { level, x: lx, y: ly, width, height, channels } = toLevelRegion(request, this.levels);
     const L = this.levels[level]!;
-    const lx = Math.trunc(x / L.downsample);
-    const ly = Math.trunc(y / L.downsample);
     const page = L.page;
     const key = `L${level}`;
     // at least two blocks per row, so read-ahead can decode one while the other is being read
