@@ -4,6 +4,7 @@
  */
 import type { BlurEstimator, RgbImage } from '../core/types.js';
 import { describeError, expectBlurmmRejection, settle, shared, type TestApi } from './test-api.js';
+import { seededRandom } from '../plugins/train/stats.js';
 
 export interface BlurEstimatorSuiteOptions {
   /** side of the generated tiles in px (default 256; at least the estimator's minimum tile) */
@@ -22,17 +23,7 @@ export interface BlurEstimatorSuiteOptions {
   readonly timeoutMs?: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /**
  * A seeded synthetic sharp tile: tissue-like blobs (pink/purple on light background) with

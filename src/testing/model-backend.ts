@@ -4,6 +4,7 @@
  */
 import type { InferRequest, InferTensor, ModelBackend, ModelMetadata, TensorData, TensorDatatype, TensorMetadata } from '../core/types.js';
 import { blurmmErrorCode, describeError, expectBlurmmRejection, settle, shared, type ExpectLike, type TestApi } from './test-api.js';
+import { seededRandom } from '../plugins/train/stats.js';
 
 export interface ModelBackendSuiteOptions {
   /** the size used for dynamic (-1) dimensions other than the batch (default 8) */
@@ -20,17 +21,7 @@ export interface ModelBackendSuiteOptions {
 const DATATYPES: readonly TensorDatatype[] = ['BOOL', 'UINT8', 'INT8', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64'];
 const FLOAT: readonly TensorDatatype[] = ['FP16', 'FP32', 'FP64'];
 
-function seeded(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 function defaultData(spec: TensorMetadata, length: number, seed: number): TensorData {
   const r = seeded(seed);
