@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlurEstimator } from '../src/core/types.js';
@@ -13,20 +12,11 @@ import { cropRgb, openPatchSource, selectSharpTiles, type SelectedTile } from '.
 import { blurMargin } from '../src/plugins/train/focuslitenn-trainer.js';
 import { command as compareCommand } from '../src/cli/commands/compare-estimators.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
+import { sink } from './helpers/streams-and-noise.js';
 
 const SIGMAS = [0, 0.5, 1, 2, 4];
 const TILE = 256;
 
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 /** a 1-kernel FocusLiteNN-shaped edge detector (not the reference weights): min of a Laplacian-like response */
 function edgeWeights(): FocusLiteNNWeights {

@@ -8,16 +8,8 @@ import type { RgbImage } from '../src/core/types.js';
 import { LV_KERNEL_WASM_BASE64 } from '../src/plugins/estimators/lv-kernel.wasm.js';
 import { laplacianStats } from '../src/plugins/estimators/lv.js';
 import { buildLvKernelModule, compileWat, outPath, watPath } from '../scripts/build-wasm.js';
+import { noise } from './helpers/streams-and-noise.js';
 
-function noise(w: number, h: number, c: 3 | 4, seed: number): RgbImage {
-  const data = new Uint8Array(w * h * c);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width: w, height: h, channels: c };
-}
 
 describe('lv WebAssembly kernel', () => {
   it('lv-kernel.wasm.ts equals a fresh compile of lv-kernel.wat', async () => {

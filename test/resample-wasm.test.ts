@@ -10,16 +10,8 @@ import { createAreaResizer, resizeArea } from '../src/core/resample.js';
 import { loadHalf2Kernel } from '../src/core/resample-half2.js';
 import { HALF2_KERNEL_WASM_BASE64 } from '../src/core/resample-half2.wasm.js';
 import { buildHalf2KernelModule, compileWat, half2OutPath, half2WatPath } from '../scripts/build-wasm.js';
+import { noise } from './helpers/streams-and-noise.js';
 
-function noise(w: number, h: number, c: 3 | 4, seed: number): RgbImage {
-  const data = new Uint8Array(w * h * c);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { data, width: w, height: h, channels: c };
-}
 
 /** the definition, pixel by pixel */
 function half2Reference(img: RgbImage): Uint8Array {

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { focusLiteNN } from '../src/plugins/estimators/focuslitenn.js';
 import { loadFocusLiteNNWeights } from '../src/plugins/estimators/focuslitenn-weights.js';
@@ -12,20 +11,11 @@ import type { FocusLiteNNWeights } from '../src/plugins/estimators/focuslitenn-w
 import { command as trainFocus, parseSigmas } from '../src/cli/commands/train-focus.js';
 import { isBlurmmError } from '../src/core/errors.js';
 import { hasSharedData, shared } from './helpers/shared-data.js';
+import { sink } from './helpers/streams-and-noise.js';
 
 const SIGMAS = [0, 1, 2, 3, 4];
 const CROP = 235;
 
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
 
 /** float64 JS FocusLiteNN on one crop (independent of the trainer's onnxruntime forward) */
 function jsPredict(w: { k: number; convW: Float64Array; convB: Float64Array; fcW: Float64Array; fcB: Float64Array }, s: TrainingSample): number {
