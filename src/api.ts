@@ -192,8 +192,9 @@ async function outputWriters(config: BlurmmConfig, outDir: string, overwrite: bo
   const out = config.outputs;
   if (out.geojson.enabled) {
     const { createGeoJsonWriter } = await import('./adapters/geojson/index.js');
-    writers.push(createGeoJsonWriter({ path: join(outDir, 'tiles.geojson'), objectType: out.geojson.objectType, classification: out.geojson.classification, overwrite, ...(out.geojson.chunkSize !== null ? { chunkSize: out.geojson.chunkSize } : {}) }));
-    if (out.geojson.gzip) writers.push(createGeoJsonWriter({ path: join(outDir, 'tiles.geojson.gz'), gzip: true, objectType: out.geojson.objectType, classification: out.geojson.classification, overwrite, ...(out.geojson.chunkSize !== null ? { chunkSize: out.geojson.chunkSize } : {}) }));
+    const common = { objectType: out.geojson.objectType, classification: out.geojson.classification, overwrite, ...(out.geojson.chunkSize !== null ? { chunkSize: out.geojson.chunkSize } : {}) };
+    writers.push(createGeoJsonWriter({ path: join(outDir, 'tiles.geojson'), ...common }));
+    if (out.geojson.gzip) writers.push(createGeoJsonWriter({ path: join(outDir, 'tiles.geojson.gz'), gzip: true, ...common }));
   }
   if (out.heatmaps.enabled) {
     const { createHeatmapWriter } = await import('./adapters/heatmap/index.js');
