@@ -190,8 +190,9 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
               continue;
             }
             try {
-              values.push((await est.estimate([loaded[i]!.image]))[0] ?? null);
+              values.push((await est.estimate([loaded[i]!.image], signal ? { signal } : {}))[0] ?? null);
             } catch (e) {
+              if (signal?.aborted) throw e;
               fail(loaded[i]!.spec, 'estimate', e);
               values.push(null);
             }
@@ -229,8 +230,9 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
         const out: (Prediction | null)[] = [];
         for (const l of items) {
           try {
-            out.push((await model.predict([l.image]))[0] ?? null);
+            out.push((await model.predict([l.image], signal ? { signal } : {}))[0] ?? null);
           } catch (e) {
+            if (signal?.aborted) throw e;
             fail(l.spec, 'predict', e);
             out.push(null);
           }
