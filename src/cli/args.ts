@@ -9,13 +9,15 @@ export function str(values: Values, name: string): string | undefined {
   return v;
 }
 
-/** A numeric option; `int` requires a whole number; `min` a lower bound. */
-export function num(values: Values, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+/** A numeric option; `int` requires a whole number; `min` / `max` bound it (inclusive). */
+export function num(values: Values, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
   const s = str(values, name);
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new ArgumentError(`Expected ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''} for --${name} but received "${s}"`);
+  const { min, max } = opts;
+  if (s.trim() === '' || !Number.isFinite(n) || (opts.int && !/^-?\d+$/.test(s)) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
+    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` >= ${min}` : max !== undefined ? ` <= ${max}` : '';
+    throw new ArgumentError(`Expected ${opts.int ? 'an integer' : 'a number'}${range} for --${name} but received "${s}"`, { pointer: `--${name}` });
   }
   return n;
 }

@@ -1,16 +1,10 @@
 /**
  * `blurmm serve`: the local HTTP service (src/adapters/server) over the real API (src/api.ts).
  */
+import { num } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
 import { ArgumentError } from '../../core/errors.js';
 import type { ServerHandlers } from '../../adapters/server/index.js';
-
-function intOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new ArgumentError(`Expected an integer from ${min} to ${max} for --${name} but received ${JSON.stringify(value)}`, { pointer: `--${name}` });
-  return n;
-}
 
 export const command: CliCommand = {
   name: 'serve',
@@ -37,7 +31,7 @@ export const command: CliCommand = {
   async run({ values, positionals }, io) {
     if (positionals.length > 0) throw new ArgumentError(`blurmm serve takes no positional arguments (got ${positionals.join(' ')}); name folders with --root`);
     if (values.port === undefined) throw new ArgumentError('blurmm serve needs --port P (use 0 for any free port)', { pointer: '--port' });
-    const port = intOption(values.port, 'port', 0, 65535, 0);
+    const port = num(values, 'port', { int: true, min: 0, max: 65535 })!;
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
     const roots = Array.isArray(values.root) ? values.root.filter((r): r is string => typeof r === 'string') : typeof values.root === 'string' ? [values.root] : [process.cwd()];
     const api = (await import('../../api.js')) as unknown as ServerHandlers;
@@ -47,8 +41,8 @@ export const command: CliCommand = {
       port,
       roots,
       handlers: { info: api.info, estimate: api.estimate, analyze: api.analyze },
-      maxBodyBytes: intOption(values['max-body'], 'max-body', 256, 1 << 30, 1 << 20),
-      maxConcurrent: intOption(values['max-concurrent'], 'max-concurrent', 1, 64, 1),
+      maxBodyBytes: num(values, 'max-body', { int: true, min: 256, max: 1 << 30 }) ?? 1 << 20,
+      maxConcurrent: num(values, 'max-concurrent', { int: true, min: 1, max: 64 }) ?? 1,
       allowUrls: values['allow-urls'] === true,
     });
     const { url } = await server.listen();
