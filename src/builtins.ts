@@ -5,7 +5,9 @@
  */
 import { registerBackend, registerEstimator, registerSourceOpener } from './core/registries.js';
 import { imageOpener } from './adapters/image/index.js';
-import { dicomOpener } from './adapters/dicom/opener.js'; import { dicomwebOpener } from './adapters/dicomweb/opener.js';
+import { tiffOpener } from './adapters/tiff/opener.js';
+import { dicomOpener } from './adapters/dicom/opener.js';
+import { dicomwebOpener } from './adapters/dicomweb/opener.js';
 
 let done = false;
 
@@ -16,9 +18,10 @@ export function registerBuiltins(): void {
   // ---- sources (plain images: issue 2)
   registerSourceOpener(imageOpener, 0);
   // ---- sources (TIFF family: issue 3)
-  registerSourceOpener({ name: 'tiff', canOpen: (_t, h) => !!h && h.length >= 4 && ((h[0] === 0x49 && h[1] === 0x49 && h[3] === 0 && (h[2] === 42 || h[2] === 43)) || (h[0] === 0x4d && h[1] === 0x4d && h[2] === 0 && (h[3] === 42 || h[3] === 43))), open: async (t, o) => (await import('./adapters/tiff/opener.js')).tiffOpener.open(t, o) }, 10);
+  registerSourceOpener(tiffOpener, 10);
   // ---- sources (DICOM-WSI: issue 4)
-  registerSourceOpener(dicomOpener, 20); registerSourceOpener(dicomwebOpener, 20);
+  registerSourceOpener(dicomOpener, 20);
+  registerSourceOpener(dicomwebOpener, 20);
 
   // ---- estimators
   registerEstimator('lv', async (o) => (await import('./plugins/estimators/lv.js')).laplacianVariance(o));
@@ -26,7 +29,4 @@ export function registerBuiltins(): void {
   // ---- backends
   registerBackend('onnxruntime', async (id, o) => (await import('./plugins/backends/onnx.js')).createOnnxBackend(id, o), 10);
   registerBackend('function', async (id, o) => (await import('./plugins/backends/function.js')).createFunctionBackend(id, o));
-  void registerBackend;
-  void registerEstimator;
-  void registerSourceOpener;
 }

@@ -3,6 +3,7 @@
  * This module is light: sharp and the source code load only inside `open`.
  */
 import { isUrl } from '../../core/open.js';
+import { isTiffHead } from '../tiff/opener.js';
 import type { OpenSourceOptions, SlideSource, SourceOpener } from '../../core/types.js';
 
 /** The kind of plain image the first bytes announce, if any. */
@@ -11,7 +12,7 @@ export function sniffImage(head: Uint8Array | undefined): 'png' | 'jpeg' | 'tiff
   const [a, b, c, d] = [head[0], head[1], head[2], head[3]];
   if (a === 0x89 && b === 0x50 && c === 0x4e && d === 0x47) return 'png';
   if (a === 0xff && b === 0xd8 && c === 0xff) return 'jpeg';
-  if ((a === 0x49 && b === 0x49 && (c === 42 || c === 43) && d === 0) || (a === 0x4d && b === 0x4d && c === 0 && (d === 42 || d === 43))) return 'tiff';
+  if (isTiffHead(head)) return 'tiff';
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  */
 import { CorruptFileError, FormatError } from '../../core/errors.js';
 import type { ByteSource } from '../shared/byte-source.js';
+import { isTiffHead } from './opener.js';
 
 /** TIFF tag numbers used by the reader. */
 export const Tag = {
@@ -69,14 +70,6 @@ export interface TiffStructure {
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 const MAX_PAGES = 4096;
 const MAX_VALUE_BYTES = 256 * 1024 * 1024;
-
-/** The first bytes of a TIFF or BigTIFF file, either byte order. */
-export function isTiffHead(head: Uint8Array | undefined): boolean {
-  if (!head || head.length < 4) return false;
-  const ii = head[0] === 0x49 && head[1] === 0x49 && (head[2] === 42 || head[2] === 43) && head[3] === 0;
-  const mm = head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && (head[3] === 42 || head[3] === 43);
-  return ii || mm;
-}
 
 class Reader {
   constructor(

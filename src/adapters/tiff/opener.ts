@@ -4,7 +4,8 @@
  */
 import type { OpenSourceOptions, SlideSource, SourceOpener } from '../../core/types.js';
 
-function isTiffMagic(head: Uint8Array | undefined): boolean {
+/** True when `head` starts with a TIFF (II*\0 / MM\0*) or BigTIFF (+) header. */
+export function isTiffHead(head: Uint8Array | undefined): boolean {
   if (!head || head.length < 4) return false;
   const ii = head[0] === 0x49 && head[1] === 0x49 && (head[2] === 42 || head[2] === 43) && head[3] === 0;
   const mm = head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && (head[3] === 42 || head[3] === 43);
@@ -15,7 +16,7 @@ function isTiffMagic(head: Uint8Array | undefined): boolean {
 export const tiffOpener: SourceOpener = {
   name: 'tiff',
   canOpen(target: string, head: Uint8Array | undefined): boolean {
-    return isTiffMagic(head);
+    return isTiffHead(head);
   },
   async open(target: string, options: OpenSourceOptions): Promise<SlideSource> {
     const { openTiffSlide } = await import('./tiff-source.js');
