@@ -4,26 +4,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { BackendError, DependencyError, ModelError, NotFoundError, UnsupportedError, invalidArgument, throwIfAborted } from '../../core/errors.js';
+import { BackendError, ModelError, NotFoundError, UnsupportedError, invalidArgument, throwIfAborted } from '../../core/errors.js';
 import type { InferRequest, InferResponse, InferTensor, ModelBackend, ModelMetadata, TensorData, TensorDatatype, TensorMetadata } from '../../core/types.js';
-
-type Ort = typeof import('onnxruntime-node');
-let pending: Promise<Ort> | undefined;
-
-/** Loads onnxruntime-node on first use. */
-function loadOrt(): Promise<Ort> {
-  pending ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: Ort }).default?.InferenceSession ? (m as unknown as { default: Ort }).default : m) as Ort,
-    (cause: unknown) => {
-      pending = undefined;
-      throw new DependencyError(
-        'Could not load onnxruntime-node, which runs ONNX models. Possible solutions: run `npm install onnxruntime-node`; if the install skipped its native binaries (.npmrc onnxruntime-node-install=skip only skips the CUDA download), reinstall it; see https://onnxruntime.ai/docs/get-started/with-javascript/node.html',
-        { cause, plugin: 'onnxruntime' },
-      );
-    },
-  );
-  return pending;
-}
+import { loadOnnxRuntime } from '../onnx/load-ort.js';
 
 export interface OnnxBackendOptions {
   /** path of the .onnx file */
@@ -112,7 +95,7 @@ export async function createOnnxBackend(modelId: string, opts: OnnxBackendOption
   });
   if (!info.isFile()) throw new NotFoundError(`Model "${modelId}": ${path} is not a file. Point models[].path at an .onnx file.`, { path, plugin: modelId });
   const bytes = await readFile(path);
-  const ort = await loadOrt();
+  const ort = await loadOnnxRuntime();
   const sessionOptions: InferenceSession.SessionOptions = {
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads !== undefined ? { interOpNumThreads: options.interOpThreads } : {}),

@@ -4,10 +4,11 @@
  * crops are scored in batches by a graph built from the weights JSON, and each tile's score is
  * the mean (or min / max) of its crop scores.
  */
-import { DependencyError, EstimatorError, invalidArgument, throwIfAborted } from '../../core/errors.js';
+import { EstimatorError, invalidArgument, throwIfAborted } from '../../core/errors.js';
 import type { BlurEstimator, EstimatorOutput, RgbImage } from '../../core/types.js';
 import { buildFocusLiteNNModel } from './focuslitenn-graph.js';
 import { describeFocusLiteNNOutput, loadFocusLiteNNWeights, parseFocusLiteNNWeights, type FocusLiteNNWeights } from './focuslitenn-weights.js';
+import { loadOnnxRuntime } from '../onnx/load-ort.js';
 
 export type { FocusLiteNNWeights } from './focuslitenn-weights.js';
 
@@ -32,24 +33,6 @@ export interface FocusLiteNNOptions {
   readonly batchSize?: number;
   /** tiles smaller than the crop: "error" (default) or "pad" (reflect-101 padding up to the crop) */
   readonly small?: 'error' | 'pad';
-}
-
-type Ort = typeof import('onnxruntime-node');
-let ortPending: Promise<Ort> | undefined;
-
-/** Loads onnxruntime-node on first use. */
-export function loadOnnxRuntime(): Promise<Ort> {
-  ortPending ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort,
-    (cause: unknown) => {
-      ortPending = undefined;
-      throw new DependencyError(
-        'Could not load onnxruntime-node, which runs FocusLiteNN. Possible solutions: run `npm install onnxruntime-node`; check that its native binary matches this platform (node_modules/onnxruntime-node/bin)',
-        { cause, plugin: 'focuslitenn' },
-      );
-    },
-  );
-  return ortPending;
 }
 
 /** Top-left offsets of the crops along one axis: 0, stride, ... < size - crop (at least [0]). */

@@ -8,7 +8,7 @@
  * inputs and seed give the same weights.
  */
 import { invalidArgument, throwIfAborted } from '../../core/errors.js';
-import { loadOnnxRuntime } from '../estimators/focuslitenn.js';
+import { loadOnnxRuntime } from '../onnx/load-ort.js';
 import { attr, buildOnnxModel, floatTensor, int64Tensor } from '../onnx/onnx-builder.js';
 import { FOCUSLITENN_KERNEL, FOCUSLITENN_PADDING, FOCUSLITENN_STRIDE, type FocusLiteNNMeta, type FocusLiteNNWeights } from '../estimators/focuslitenn-weights.js';
 import { gaussianBlur, openCvKernelSize } from './gaussian-blur.js';
