@@ -2,11 +2,12 @@
  * The high-level API: `info`, `estimate` and `analyze` on a slide path or URL, with the built-in
  * readers, estimators and backends registered. The CLI and `blurmm serve` are thin layers over it.
  */
-import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPipeline, createEstimators } from './core/build.js';
 import { validateConfig, type BlurmmConfig } from './core/config.js';
 import { ConfigError, OutputError, isBlurmmError } from './core/errors.js';
+import { writeFileAtomic } from './adapters/shared/atomic-output.js';
 import type { RegionsOfInterest } from './adapters/geojson/roi.js';
 import type { PipelineEvents } from './core/events.js';
 import { openSlide } from './core/open.js';
@@ -175,15 +176,8 @@ export interface AnalyzeOptions {
   readonly baseDir?: string;
 }
 
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, JSON.stringify(value, null, 1));
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new OutputError(`Could not write ${path}: ${(cause as Error).message}`, { path, cause });
-  }
+function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 1), true);
 }
 
 /** Writers for the standard outputs in `outDir` (GeoJSON, heatmaps, HTML report). */

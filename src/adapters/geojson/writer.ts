@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import { OutputError, invalidArgument, throwIfAborted } from '../../core/errors.js';
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
-import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from './atomic-output.js';
+import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../shared/atomic-output.js';
 import { routeClasses } from './classes.js';
 import { createFeatureEncoder, hasValidExtent, type FeatureStyle, type QuPathObjectType } from './feature.js';
 import { BLURMM_VERSION } from '../../core/version.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { OutputError, invalidArgument } from '../../core/errors.js';
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
 import { loadSharp as getSharp } from '../codecs/sharp.js';
-import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../geojson/atomic-output.js';
+import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../shared/atomic-output.js';
 import { BLUR_RAMP, SCORE_RAMP, formatNumber } from './colormap.js';
 import { createGrid, encodeFloatTiff, encodeNpy, type Grid } from './grid-files.js';
 import { overlayImage, planOverlays, scaleFor, type OverlayPlan } from './overlays.js';

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { invalidArgument } from '../../core/errors.js';
 import type { SlideReport } from '../../core/types.js';
-import { writeFileAtomic } from '../geojson/atomic-output.js';
+import { writeFileAtomic } from '../shared/atomic-output.js';
 import { colorForLabel, routeClasses, type Rgb } from '../geojson/classes.js';
 import { putMeasurement, tileMeasurements } from '../geojson/feature.js';
 import { readGeoJsonFile, type ReadObject, type ReadWarning } from '../geojson/reader.js';

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { OutputError, invalidArgument } from '../../core/errors.js';
 import type { SlideReport, TileResult, Writer, WriterContext } from '../../core/types.js';
-import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../geojson/atomic-output.js';
+import { commitOutput, discardOutput, prepareOutput, type PendingOutput } from '../shared/atomic-output.js';
 import { overlayImage, planOverlays, scaleFor, type OverlayPlan } from '../heatmap/overlays.js';
 import { loadSharp as getSharp } from '../codecs/sharp.js';
 import { TileTable } from '../heatmap/tile-table.js';

@@ -10,7 +10,8 @@ import { compareEstimators, renderComparisonSvg } from '../../plugins/train/comp
 import { openPatchSource, selectSharpTiles } from '../../plugins/train/patch-source.js';
 import { num, str } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
-import { parseSigmas, writeAtomic } from './train-focus.js';
+import { parseSigmas } from './train-focus.js';
+import { writeFileAtomic } from '../../adapters/shared/atomic-output.js';
 
 export const command: CliCommand = {
   name: 'compare-estimators',
@@ -68,10 +69,10 @@ export const command: CliCommand = {
       const report = { source: target, weights: weights ?? null, ...result };
       if (outDir) {
         await mkdir(outDir, { recursive: true });
-        await writeAtomic(join(outDir, 'comparison.json'), JSON.stringify(report, null, 2) + '\n');
+        await writeFileAtomic(join(outDir, 'comparison.json'), JSON.stringify(report, null, 2) + '\n', true);
         const sharp = await loadSharp();
         const png = await sharp(Buffer.from(renderComparisonSvg(result))).png().toBuffer();
-        await writeAtomic(join(outDir, 'comparison.png'), png);
+        await writeFileAtomic(join(outDir, 'comparison.png'), png, true);
       }
       if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {

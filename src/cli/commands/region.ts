@@ -1,9 +1,9 @@
-import { rename, rm } from 'node:fs/promises';
 import { open } from '../../api.js';
 import { ArgumentError, OutputError } from '../../core/errors.js';
 import { loadSharp } from '../../adapters/codecs/sharp.js';
 import { num, str } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
+import { commitOutput, discardOutput, prepareOutput } from '../../adapters/shared/atomic-output.js';
 
 export const command: CliCommand = {
   name: 'region',
@@ -41,14 +41,14 @@ export const command: CliCommand = {
     try {
       const img = await source.readRegion({ level, x, y, width, height, channels: values.alpha ? 4 : 3, signal: io.signal });
       const sharp = await loadSharp();
-      const tmp = `${out}.${process.pid}.tmp`;
+      const pending = await prepareOutput(out, true);
       try {
-        await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toFile(tmp);
-        await rename(tmp, out);
+        await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toFile(pending.tmp);
       } catch (cause) {
-        await rm(tmp, { force: true });
+        await discardOutput(pending);
         throw new OutputError(`Could not write ${out}: ${(cause as Error).message}. Check that its folder exists and is writable.`, { path: out, cause });
       }
+      await commitOutput(pending);
       const ds = source.levels[level]?.downsample ?? 1;
       io.stdout.write(`wrote ${out}: ${img.width} x ${img.height} px of level ${level} (downsample ${ds.toPrecision(6)}) at level-0 (${x}, ${y}) of ${source.path}\n`);
       return EXIT.ok;

@@ -1,10 +1,10 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { ArgumentError, OutputError } from '../../core/errors.js';
+import { ArgumentError } from '../../core/errors.js';
 import { focusLiteNNWeightsToJson } from '../../plugins/estimators/focuslitenn-weights.js';
 import { DEFAULT_SIGMAS, trainFocusLiteNN } from '../../plugins/train/focuslitenn-trainer.js';
 import { openPatchSource, type PatchSource } from '../../plugins/train/patch-source.js';
 import { num, str } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
+import { writeFileAtomic } from '../../adapters/shared/atomic-output.js';
 
 /** "0,0.5,...,6" or "0:6:0.5" (from:to:step) into a sorted list of sigmas. */
 export function parseSigmas(text: string | undefined, fallback: readonly number[]): number[] {
@@ -23,18 +23,6 @@ export function parseSigmas(text: string | undefined, fallback: readonly number[
     throw new ArgumentError(`Expected --sigmas as a comma list of at least two sigmas >= 0 (e.g. 0,0.5,1,2,4,6) or from:to:step (e.g. 0:6:0.5) but received "${text}"`);
   }
   return [...new Set(list)].sort((a, b) => a - b);
-}
-
-/** Writes a file through a temporary name, so a failure leaves no partial file. */
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new OutputError(`Could not write ${path}: ${(cause as Error).message}. Check that its folder exists and is writable.`, { path, cause });
-  }
 }
 
 export const command: CliCommand = {
@@ -92,7 +80,7 @@ export const command: CliCommand = {
         onEpoch: (e) =>
           log(`epoch ${String(e.epoch).padStart(3)}  train RMSE ${e.trainRmse.toFixed(3)}  val RMSE ${e.valRmse.toFixed(3)}  val Spearman ${e.valSpearman.toFixed(4)}  ${(e.elapsedMs / 1000).toFixed(1)} s`),
       });
-      await writeAtomic(out, JSON.stringify(focusLiteNNWeightsToJson(result.weights)) + '\n');
+      await writeFileAtomic(out, JSON.stringify(focusLiteNNWeightsToJson(result.weights)) + '\n', true);
       const report = { out, ...opts, train: result.train, validation: result.validation, selected: result.selected };
       if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {
